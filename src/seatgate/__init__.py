@@ -1,0 +1,1 @@
+"""seatgate: concert ticketing backend."""

@@ -1,0 +1,90 @@
+"""`seatgate dev`: the whole system on one machine from pip wheels.
+
+Dependencies named in the environment are used as they are; the rest are
+started embedded, with data under `data_dir` so a second run keeps it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from seatgate.checks import check_dependencies
+from seatgate.db.migrate import upgrade
+from seatgate.embedded.stack import EmbeddedStack, ensure_database
+from seatgate.main import create_app
+from seatgate.observability.logging import configure_logging
+from seatgate.serving import run_server
+from seatgate.settings import Settings, env_name
+from seatgate.startup import EXIT_UNREACHABLE, fail
+
+log = logging.getLogger("seatgate.dev")
+DATABASE_NAME = "seatgate"
+
+
+def _say(line: str) -> None:
+    print(f"seatgate dev: {line}", file=sys.stderr, flush=True)
+
+
+def _require_configured(settings: Settings) -> None:
+    """A dependency the operator named must be reachable; we never replace it silently."""
+    results = asyncio.run(check_dependencies(settings))
+    configured = {
+        "database": settings.database_url,
+        "redis": settings.redis_url,
+        "kafka": settings.kafka_bootstrap_servers,
+    }
+    for result in results:
+        if configured[result.name] is not None and not result.ok:
+            fail(result.line(), EXIT_UNREACHABLE)
+
+
+def _start_missing(settings: Settings, stack: EmbeddedStack) -> Settings:
+    updates: dict[str, object] = {}
+    if settings.database_url is None:
+        _say("starting embedded PostgreSQL ...")
+        admin_url = stack.start_postgres()
+        updates["database_url"] = asyncio.run(ensure_database(admin_url, DATABASE_NAME))
+    if settings.redis_url is None:
+        _say("starting embedded Redis ...")
+        updates["redis_url"] = stack.start_redis()
+    if settings.kafka_bootstrap_servers is None:
+        _say("starting embedded Kafka-protocol broker (tansu, memory storage) ...")
+        updates["kafka_bootstrap_servers"] = stack.start_kafka()
+    for field, value in updates.items():
+        os.environ[env_name(field)] = str(value)
+    return settings.model_copy(update={**updates, "run_workers_in_process": True})
+
+
+def _print_where(settings: Settings, embedded: set[str]) -> None:
+    def origin(name: str) -> str:
+        return "embedded" if name in embedded else "configured"
+
+    _say(f"PostgreSQL  {settings.database_url}  ({origin('postgres')})")
+    _say(f"Redis       {settings.redis_url}  ({origin('redis')})")
+    _say(f"Kafka       {settings.kafka_bootstrap_servers}  ({origin('kafka')})")
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    _say(f"API         {base}  (docs {base}/docs, ready {base}/readyz, metrics {base}/metrics)")
+
+
+def run_dev(settings: Settings) -> int:
+    _require_configured(settings)
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stack = EmbeddedStack(data_dir)
+    try:
+        settings = _start_missing(settings, stack)
+        assert settings.database_url is not None
+        upgrade(settings.database_url)
+        configure_logging()
+        _print_where(settings, {name for name, _ in stack.started})
+        run_server(settings, create_app(settings))
+    except RuntimeError as error:
+        fail(str(error), EXIT_UNREACHABLE)
+    finally:
+        stack.stop()
+        _say("stopped")
+    return 0

@@ -1,0 +1,42 @@
+"""FastAPI dependencies shared by every feature's `api.py`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from seatgate.errors import Unauthenticated
+from seatgate.identity.tokens import user_id_from_token
+from seatgate.resources import Resources
+from seatgate.settings import Settings
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_settings_dep(resources: ResourcesDep) -> Settings:
+    return resources.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def current_user_id(
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header(description="Bearer <user token>")] = None,
+) -> int:
+    if not authorization:
+        raise Unauthenticated("Authorization: Bearer <user token> is required")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Authorization must be 'Bearer <user token>'")
+    return user_id_from_token(settings, token.strip())
+
+
+CurrentUserId = Annotated[int, Depends(current_user_id)]

@@ -1,0 +1,37 @@
+"""HS256 user tokens whose `sub` is the user id (an upstream IdP would mint them)."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+
+from seatgate.errors import Unauthenticated
+from seatgate.settings import Settings
+
+ALGORITHM = "HS256"
+ISSUER = "seatgate"
+
+
+def issue_user_token(settings: Settings, user_id: int) -> str:
+    now = int(time.time())
+    claims = {"sub": str(user_id), "iss": ISSUER, "iat": now, "exp": now + settings.jwt_ttl_seconds}
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+
+
+def user_id_from_token(settings: Settings, token: str) -> int:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("User token has expired") from None
+    except jwt.PyJWTError:
+        raise Unauthenticated("User token is invalid") from None
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.isdigit():
+        raise Unauthenticated("User token has no valid subject")
+    return int(subject)

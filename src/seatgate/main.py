@@ -1,0 +1,61 @@
+"""create_app(): wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from seatgate.health.api import router as health_router
+from seatgate.http.middleware import RequestContextMiddleware
+from seatgate.http.problems import install_problem_handlers
+from seatgate.resources import Resources
+from seatgate.settings import Settings, get_settings
+from seatgate.users.api import dev_router
+from seatgate.users.api import router as users_router
+from seatgate.workers import WorkerGroup, in_process_workers
+
+
+def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> FastAPI:
+    settings = settings or (resources.settings if resources else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = resources is None
+        app.state.resources = resources or await Resources.open(settings)
+        workers = None
+        if settings.run_workers_in_process:
+            workers = WorkerGroup(app.state.resources, in_process_workers())
+            workers.start()
+        try:
+            yield
+        finally:
+            if workers is not None:
+                await workers.stop()
+            if owned:
+                await app.state.resources.close()
+
+    app = FastAPI(
+        title="seatgate",
+        version="1",
+        description="Concert ticketing: waiting room, seat reservations, payments.",
+        lifespan=lifespan,
+    )
+    if resources is not None:
+        app.state.resources = resources
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+
+    app.include_router(health_router)
+    app.include_router(users_router)
+    if settings.dev_endpoints_enabled:
+        app.include_router(dev_router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

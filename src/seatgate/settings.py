@@ -1,0 +1,201 @@
+"""One settings object for every process, read from `SEATGATE_*` env vars and `.env`.
+
+Every value an operator can get wrong is refused here, before anything listens,
+with one line naming the variable, the bad value (secrets masked) and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SEATGATE_"
+DEV_JWT_SECRET = "seatgate-dev-secret-change-me-0123456789"  # noqa: S105 - the refused default
+MIN_DB_POOL_SIZE = 10
+SECRET_FIELDS = frozenset({"jwt_secret"})
+Profile = Literal["local", "test", "prod"]
+
+# host:port[,host:port...] where host is a DNS name, IPv4 or [IPv6].
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"  # noqa: E501
+_BOOTSTRAP_ENTRY = re.compile(rf"^{_HOST}:(\d{{1,5}})$")
+
+
+class SettingsError(Exception):
+    """A configuration value that stops the process; `str()` is the one line to print."""
+
+
+class Settings(BaseSettings):
+    """seatgate configuration; field `x` is set with `SEATGATE_X`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # --- deployment -----------------------------------------------------------------------
+    profile: Profile = Field(
+        default="local", description="local (default), test or prod; prod refuses dev defaults."
+    )
+    http_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
+    http_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    http_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+
+    # --- dependencies (unset = embedded twin under `seatgate dev`) ---------------------------
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL, e.g. postgresql://user:pass@host:5432/seatgate."
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL, e.g. redis://host:6379/0.")
+    redis_key_prefix: str = Field(
+        default="seatgate:", min_length=1, description="Prefix of every Redis key seatgate owns."
+    )
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="Kafka brokers as host:port[,host:port...]."
+    )
+    kafka_topic_partitions: int = Field(default=4, ge=1, le=1024)
+    kafka_topic_replication: int = Field(default=1, ge=1, le=7)
+    connect_timeout_seconds: float = Field(
+        default=3.0, gt=0, le=10, description="Bound on each dependency check at start-up."
+    )
+    data_dir: str = Field(default=".seatgate", description="Where `seatgate dev` keeps its data.")
+
+    # --- database -------------------------------------------------------------------------
+    db_pool_size: int = Field(default=20, description="asyncpg connections per process.")
+    db_statement_timeout_ms: int = Field(default=5000, ge=100)
+
+    # --- identity -------------------------------------------------------------------------
+    jwt_secret: str = Field(default=DEV_JWT_SECRET, description="HS256 key for user tokens.")
+    jwt_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+
+    # --- waiting room ---------------------------------------------------------------------
+    admission_rate_per_second: float = Field(default=50.0, gt=0, le=100_000)
+    max_active_users: int = Field(default=1000, ge=1)
+    active_token_ttl_seconds: int = Field(default=600, ge=5)
+    waiting_token_idle_seconds: int = Field(
+        default=60, ge=5, description="A WAITING token not polled for this long expires."
+    )
+
+    # --- reservations ---------------------------------------------------------------------
+    hold_ttl_seconds: int = Field(default=300, ge=1, le=24 * 3600)
+    max_charge_amount: int = Field(default=10_000_000, ge=1)
+
+    # --- workers --------------------------------------------------------------------------
+    run_workers_in_process: bool = Field(
+        default=False, description="Run relay, scheduler and consumer inside `serve`."
+    )
+    scheduler_tick_seconds: float = Field(default=0.2, gt=0, le=60)
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap_is_host_port_list(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        entries = value.split(",")
+        for entry in entries:
+            match = _BOOTSTRAP_ENTRY.match(entry.strip())
+            if match is None or not 0 < int(match.group(1)) < 65536:
+                raise ValueError(
+                    "is not a broker list; fix: set host:port[,host:port...] "
+                    "of a reachable Kafka broker, e.g. kafka:9092"
+                )
+        return ",".join(entry.strip() for entry in entries)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_is_postgres(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^postgres(ql)?://", value):
+            raise ValueError(
+                "is not a PostgreSQL URL; fix: use postgresql://user:password@host:5432/dbname"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError("is not a Redis URL; fix: use redis://host:6379/0")
+        return value
+
+    @field_validator("db_pool_size")
+    @classmethod
+    def _pool_is_big_enough(cls, value: int) -> int:
+        if value < MIN_DB_POOL_SIZE:
+            raise ValueError(
+                f"is below {MIN_DB_POOL_SIZE}, which starves concurrent requests "
+                f"(the report's pool of 3); fix: set it to {MIN_DB_POOL_SIZE} or more"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _no_dev_secret_in_prod(self) -> Settings:
+        if self.profile not in ("local", "test") and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError(
+                "jwt_secret: is the development default, refused in profile "
+                f"{self.profile!r}; fix: set a random secret of 32+ characters"
+            )
+        if self.profile not in ("local", "test") and len(self.jwt_secret) < 32:
+            raise ValueError("jwt_secret: is shorter than 32 characters; fix: use a longer one")
+        return self
+
+    @property
+    def dev_endpoints_enabled(self) -> bool:
+        return self.profile in ("local", "test")
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def mask(field: str, value: object) -> str:
+    if field in SECRET_FIELDS and isinstance(value, str):
+        return f"'{value[:2]}***'" if value else "''"
+    if isinstance(value, str) and "://" in value and "@" in value:
+        scheme, rest = value.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return repr(f"{scheme}://{user}:***@{host}" if ":" in creds else value)
+    return repr(value)
+
+
+def explain(error: ValidationError, given: dict[str, Any] | None = None) -> str:
+    """The first problem of a ValidationError as one operator-facing line."""
+    first = error.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    field = str(first["loc"][0]) if first["loc"] else ""
+    if not field and ":" in message:
+        field, message = (part.strip() for part in message.split(":", 1))
+    value = first.get("input")
+    if given and field in given:
+        value = given[field]
+    if not field:
+        return message
+    if first["type"] == "literal_error":
+        message = f"is not one of {first['ctx']['expected']}; fix: pick one of them"
+    elif not message.startswith(("is ", "fix")) and "fix:" not in message:
+        message = f"is invalid ({message}); fix: correct {env_name(field)}"
+    shown = mask(field, value) if first["type"] != "missing" else "(unset)"
+    if isinstance(value, dict):
+        shown = mask(field, value[field]) if field in value else "(default)"
+    return f"{env_name(field)}={shown} {message}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raise SettingsError with one line on bad input."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(explain(error, overrides)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

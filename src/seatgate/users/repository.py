@@ -1,0 +1,25 @@
+"""SQL for users and their balance ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CREATE_USER_SQL = """
+WITH created AS (
+    INSERT INTO users (name, balance) VALUES ($1, $2) RETURNING id, balance
+), ledger AS (
+    INSERT INTO balance_ledger (user_id, delta, reason)
+    SELECT id, balance, 'INITIAL' FROM created WHERE balance > 0
+)
+SELECT id FROM created
+"""
+
+
+async def insert_user(conn: Any, *, name: str, balance: int) -> int:
+    user_id = await conn.fetchval(CREATE_USER_SQL, name, balance)
+    return int(user_id)
+
+
+async def fetch_balance(conn: Any, user_id: int) -> int | None:
+    balance = await conn.fetchval("SELECT balance FROM users WHERE id = $1", user_id)
+    return None if balance is None else int(balance)

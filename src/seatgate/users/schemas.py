@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_INITIAL_BALANCE = 100_000_000
+
+
+class CreateUserRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    balance: int = Field(default=0, ge=0, le=MAX_INITIAL_BALANCE, strict=True)
+    name: str = Field(default="", max_length=100)
+
+
+class CreatedUser(BaseModel):
+    user_id: int
+    token: str
+
+
+class Balance(BaseModel):
+    user_id: int
+    balance: int

@@ -1,0 +1,60 @@
+"""Background workers (scheduler, relay, consumer) run as tasks beside the API.
+
+`seatgate dev` and `seatgate serve --with-workers` use this; in production each
+runs as its own process through its own subcommand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from seatgate.resources import Resources
+from seatgate.scheduler.jobs import scheduler_jobs
+from seatgate.scheduler.runner import run_scheduler
+
+log = logging.getLogger("seatgate.workers")
+
+Worker = Callable[[Resources, asyncio.Event], Awaitable[None]]
+
+
+async def _scheduler(resources: Resources, stop: asyncio.Event) -> None:
+    await run_scheduler(resources, scheduler_jobs(resources.settings), stop)
+
+
+def in_process_workers() -> dict[str, Worker]:
+    return {"scheduler": _scheduler}
+
+
+class WorkerGroup:
+    """Starts workers as tasks, restarts one that crashes, stops all on `stop()`."""
+
+    def __init__(self, resources: Resources, workers: dict[str, Worker]) -> None:
+        self._resources = resources
+        self._workers = workers
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        for name, worker in self._workers.items():
+            self._tasks.append(asyncio.create_task(self._supervise(name, worker), name=name))
+
+    async def _supervise(self, name: str, worker: Worker) -> None:
+        while not self._stop.is_set():
+            try:
+                await worker(self._resources, self._stop)
+            except Exception:
+                log.exception("worker crashed; restarting", extra={"worker": name})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 1.0)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

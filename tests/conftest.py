@@ -1,0 +1,85 @@
+"""Shared fixtures: real PostgreSQL, Redis and Kafka-protocol broker for every test run."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from seatgate.db.migrate import upgrade
+from seatgate.embedded.stack import EmbeddedStack
+from seatgate.main import create_app
+from seatgate.resources import Resources
+from seatgate.settings import Settings, load_settings
+from tests.servers import RunServers, drop_database, embedded_root, start_servers
+
+TABLES = (
+    "sales_by_schedule, processed_events, outbox, idempotency_keys, payments, reservations, "
+    "seats, schedules, concerts, balance_ledger, users"
+)
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[RunServers]:
+    with tempfile.TemporaryDirectory(prefix="seatgate-test-") as tmp:
+        stack = EmbeddedStack(embedded_root(Path(tmp)))
+        try:
+            found = start_servers(stack)
+            upgrade(found.database_url)
+            yield found
+            asyncio.run(drop_database(found.admin_database_url, found.database_url))
+        finally:
+            stack.stop()
+
+
+def make_settings(servers: RunServers, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "profile": "test",
+        "database_url": servers.database_url,
+        "redis_url": servers.redis_url,
+        "kafka_bootstrap_servers": servers.kafka_bootstrap_servers,
+        "redis_key_prefix": servers.redis_key_prefix,
+        "db_pool_size": 20,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(servers: RunServers) -> Settings:
+    return make_settings(servers)
+
+
+@pytest.fixture(scope="session")
+async def resources(settings: Settings) -> AsyncIterator[Resources]:
+    opened = await Resources.open(settings)
+    yield opened
+    keys = [key async for key in opened.redis.scan_iter(f"{settings.redis_key_prefix}*")]
+    if keys:
+        await opened.redis.delete(*keys)
+    await opened.close()
+
+
+@pytest.fixture
+async def clean(resources: Resources) -> AsyncIterator[Resources]:
+    """Empty tables and this run's Redis keys, so a test sees only what it creates."""
+    await resources.pool.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    keys = [
+        key async for key in resources.redis.scan_iter(f"{resources.settings.redis_key_prefix}*")
+    ]
+    if keys:
+        await resources.redis.delete(*keys)
+    return resources
+
+
+@pytest.fixture
+async def client(clean: Resources) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(clean.settings, resources=clean)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://seatgate.test") as http:
+        yield http

@@ -1,0 +1,80 @@
+"""Each bad setting stops `seatgate serve --profile prod` before it listens: one line
+that names the setting and the fix, a non-zero exit, within 15 s."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.servers import RunServers
+
+GOOD_SECRET = "s3cr3t-" * 6
+UNSET = None
+
+
+def serve(
+    servers: RunServers, env: dict[str, str | None], profile: str = "prod"
+) -> subprocess.CompletedProcess[str]:
+    base = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    base.update(
+        {
+            "SEATGATE_DATABASE_URL": servers.database_url,
+            "SEATGATE_REDIS_URL": servers.redis_url,
+            "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
+            "SEATGATE_JWT_SECRET": GOOD_SECRET,
+            "SEATGATE_CONNECT_TIMEOUT_SECONDS": "3",
+            "SEATGATE_HTTP_PORT": "1",  # never reached: every case must stop before listening
+        }
+    )
+    for key, value in env.items():
+        if value is None:
+            base.pop(key, None)
+        else:
+            base[key] = value
+    return subprocess.run(
+        [sys.executable, "-m", "seatgate", "serve", "--profile", profile],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+
+
+KAFKA = "SEATGATE_KAFKA_BOOTSTRAP_SERVERS"
+CASES: dict[str, tuple[dict[str, str | None], str]] = {
+    "placeholder kafka": ({KAFKA: "서버 호스트/포트들.."}, KAFKA),
+    "empty kafka": ({KAFKA: ""}, KAFKA),
+    "kafka without port": ({KAFKA: "kafka"}, KAFKA),
+    "unreachable kafka": ({KAFKA: "127.0.0.1:9"}, KAFKA),
+    "unreachable postgres": (
+        {"SEATGATE_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/x"},
+        "SEATGATE_DATABASE_URL",
+    ),
+    "unreachable redis": ({"SEATGATE_REDIS_URL": "redis://127.0.0.1:9/0"}, "SEATGATE_REDIS_URL"),
+    "pool of 3": ({"SEATGATE_DB_POOL_SIZE": "3"}, "SEATGATE_DB_POOL_SIZE"),
+    "default secret": ({"SEATGATE_JWT_SECRET": UNSET}, "SEATGATE_JWT_SECRET"),
+    "database unset": ({"SEATGATE_DATABASE_URL": UNSET}, "SEATGATE_DATABASE_URL"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_setting_stops_serve_with_one_line(servers: RunServers, case: str) -> None:
+    env, setting = CASES[case]
+    assert_refused(serve(servers, env), setting)
+
+
+def test_unknown_profile_stops_serve(servers: RunServers) -> None:
+    assert_refused(serve(servers, {}, profile="staging"), "SEATGATE_PROFILE")
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], setting: str) -> None:
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines, result.stdout
+    assert lines[-1].startswith(f"seatgate: {setting}"), result.stderr
+    assert "fix:" in lines[-1]
+    assert "Traceback" not in result.stderr

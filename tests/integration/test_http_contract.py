@@ -1,0 +1,175 @@
+"""Every error is problem+json with a stable code and no stack trace."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from seatgate.main import create_app
+from seatgate.resources import Resources
+from tests.factories import a_user, auth
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert "Traceback" not in response.text
+    assert response.headers["x-request-id"]
+    return dict(body)
+
+
+async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get("/nope"), 404, "NOT_FOUND")
+
+
+async def test_malformed_json_is_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/dev/users", content=b"{bad", headers={"content-type": "application/json"}
+    )
+    body = assert_problem(response, 422, "VALIDATION_ERROR")
+    assert body["detail"] == "Request body is not valid JSON"
+
+
+async def test_wrong_types_are_422_with_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/dev/users", json={"balance": "lots"})
+    body = assert_problem(response, 422, "VALIDATION_ERROR")
+    assert any("balance" in str(error["field"]) for error in body["errors"])  # type: ignore[attr-defined]
+
+
+async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.delete("/healthz"), 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_oversized_body_is_413_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/dev/users",
+        content=b'{"name": "' + b"x" * 100_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+async def test_oversized_chunked_body_is_413_problem(client: httpx.AsyncClient) -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(10):
+            yield b"x" * 10_000
+
+    response = await client.post(
+        "/api/v1/dev/users", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+async def test_non_json_body_is_415_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/dev/users", content=b"balance=1", headers={"content-type": "text/plain"}
+    )
+    assert_problem(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Basic abc", "Bearer", "Bearer not.a.jwt", "Bearer eyJhbGciOiJub25lIn0.e30."],
+)
+async def test_missing_or_bad_user_token_is_401_problem(
+    client: httpx.AsyncClient, header: str | None
+) -> None:
+    headers = {"Authorization": header} if header else {}
+    assert_problem(
+        await client.get("/api/v1/users/me/balance", headers=headers), 401, "UNAUTHENTICATED"
+    )
+
+
+async def test_token_signed_with_another_secret_is_401(client: httpx.AsyncClient) -> None:
+    import jwt
+
+    forged = jwt.encode({"sub": "1", "exp": 4102444800}, "another-secret-" * 3, algorithm="HS256")
+    response = await client.get(
+        "/api/v1/users/me/balance", headers={"Authorization": f"Bearer {forged}"}
+    )
+    assert_problem(response, 401, "UNAUTHENTICATED")
+
+
+async def test_unhandled_error_is_500_problem_without_trace(clean: Resources) -> None:
+    app: FastAPI = create_app(clean.settings, resources=clean)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.get("/boom")
+    body = assert_problem(response, 500, "INTERNAL_ERROR")
+    assert "secret internals" not in response.text
+    assert body["detail"] == "The server failed to handle the request"
+
+
+async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
+    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    unsafe = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+    assert len(unsafe.headers["x-request-id"]) == 32
+
+
+async def test_dev_user_gets_a_working_token_and_balance(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    created = await client.post("/api/v1/dev/users", json={"balance": 100_000})
+    assert created.status_code == 201
+    user = created.json()
+    response = await client.get(
+        "/api/v1/users/me/balance", headers={"Authorization": f"Bearer {user['token']}"}
+    )
+    assert response.json() == {"user_id": user["user_id"], "balance": 100_000}
+    ledger = await clean.pool.fetchval(
+        "SELECT sum(delta) FROM balance_ledger WHERE user_id = $1", user["user_id"]
+    )
+    assert ledger == 100_000
+
+
+async def test_dev_user_with_empty_body_has_zero_balance(client: httpx.AsyncClient) -> None:
+    created = await client.post("/api/v1/dev/users")
+    assert created.status_code == 201
+    balance = await client.get(
+        "/api/v1/users/me/balance", headers={"Authorization": f"Bearer {created.json()['token']}"}
+    )
+    assert balance.json()["balance"] == 0
+
+
+async def test_negative_initial_balance_is_refused(client: httpx.AsyncClient) -> None:
+    assert_problem(
+        await client.post("/api/v1/dev/users", json={"balance": -1}), 422, "VALIDATION_ERROR"
+    )
+
+
+async def test_dev_users_do_not_exist_in_prod(clean: Resources) -> None:
+    prod = clean.settings.model_copy(update={"profile": "prod"})
+    app = create_app(prod, resources=clean)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        assert_problem(await http.post("/api/v1/dev/users", json={}), 404, "NOT_FOUND")
+
+
+async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
+    spec = await client.get("/openapi.json")
+    assert spec.status_code == 200
+    assert "/api/v1/users/me/balance" in spec.json()["paths"]
+    assert (await client.get("/docs")).status_code == 200
+
+
+async def test_metrics_use_route_templates(client: httpx.AsyncClient, clean: Resources) -> None:
+    user = await a_user(clean)
+    await client.get("/api/v1/users/me/balance", headers=auth(user))
+    await client.get("/no/such/path/12345")
+    text = (await client.get("/metrics")).text
+    assert 'route="/api/v1/users/me/balance"' in text
+    assert "/no/such/path/12345" not in text

@@ -1,0 +1,58 @@
+"""The servers a test run talks to: the ones named in SEATGATE_TEST_* or embedded ones.
+
+Each run gets its own database and its own Redis key prefix, so runs and
+machines' other users never see each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from seatgate.embedded.stack import EmbeddedStack, ensure_database, with_database
+
+
+@dataclass(frozen=True)
+class RunServers:
+    admin_database_url: str
+    database_url: str
+    redis_url: str
+    kafka_bootstrap_servers: str
+    redis_key_prefix: str
+    run_id: str
+
+
+def start_servers(stack: EmbeddedStack) -> RunServers:
+    run_id = uuid.uuid4().hex[:10]
+    admin_url = os.environ.get("SEATGATE_TEST_DATABASE_URL") or stack.start_postgres(port=0)
+    redis_url = os.environ.get("SEATGATE_TEST_REDIS_URL") or stack.start_redis(port=0)
+    kafka = os.environ.get("SEATGATE_TEST_KAFKA_BOOTSTRAP_SERVERS") or stack.start_kafka(port=0)
+    database_url = asyncio.run(ensure_database(admin_url, f"seatgate_test_{run_id}"))
+    return RunServers(
+        admin_database_url=admin_url,
+        database_url=database_url,
+        redis_url=redis_url,
+        kafka_bootstrap_servers=kafka,
+        redis_key_prefix=f"seatgate-test-{run_id}:",
+        run_id=run_id,
+    )
+
+
+async def drop_database(admin_url: str, database_url: str) -> None:
+    name = database_url.rsplit("/", 1)[1].split("?", maxsplit=1)[0]
+    conn = await asyncpg.connect(with_database(admin_url, "postgres"), timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def embedded_root(tmp_root: Path) -> Path:
+    root = tmp_root / "embedded"
+    root.mkdir(parents=True, exist_ok=True)
+    return root

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+
+from seatgate.settings import DEV_JWT_SECRET, SettingsError, load_settings
+
+GOOD_SECRET = "x" * 40
+
+
+@pytest.mark.parametrize(
+    "bootstrap",
+    [
+        "서버 호스트/포트들..",
+        "",
+        "localhost",
+        "kafka:",
+        ":9092",
+        "kafka:99999",
+        "a b:1",
+        "k:1,,k:2",
+    ],
+)
+def test_refuses_a_bootstrap_that_is_not_host_port_list(bootstrap: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(kafka_bootstrap_servers=bootstrap)
+    line = str(error.value)
+    assert line.startswith("SEATGATE_KAFKA_BOOTSTRAP_SERVERS=")
+    assert repr(bootstrap) in line
+    assert "fix:" in line
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize(
+    "bootstrap", ["kafka:9092", "127.0.0.1:9092,127.0.0.2:9093", "[::1]:9092", " b-1.x:9094 "]
+)
+def test_accepts_broker_lists(bootstrap: str) -> None:
+    assert load_settings(kafka_bootstrap_servers=bootstrap).kafka_bootstrap_servers
+
+
+@pytest.mark.parametrize("size", [0, 3, 9])
+def test_refuses_a_pool_smaller_than_ten(size: int) -> None:
+    with pytest.raises(SettingsError, match=r"^SEATGATE_DB_POOL_SIZE=.* fix: set it to 10"):
+        load_settings(db_pool_size=size)
+
+
+def test_refuses_the_default_secret_in_prod_but_not_in_local_or_test() -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(profile="prod")
+    assert str(error.value).startswith("SEATGATE_JWT_SECRET=")
+    assert DEV_JWT_SECRET not in str(error.value)
+    assert load_settings(profile="local").jwt_secret == DEV_JWT_SECRET
+    assert load_settings(profile="test").jwt_secret == DEV_JWT_SECRET
+    assert load_settings(profile="prod", jwt_secret=GOOD_SECRET).profile == "prod"
+
+
+def test_masks_a_short_prod_secret() -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(profile="prod", jwt_secret="hunter2-is-short")
+    assert "hunter2" not in str(error.value)
+    assert "SEATGATE_JWT_SECRET" in str(error.value)
+
+
+def test_refuses_an_unknown_profile() -> None:
+    with pytest.raises(SettingsError, match=r"^SEATGATE_PROFILE='staging' is not one of"):
+        load_settings(profile="staging")
+
+
+def test_refuses_urls_of_the_wrong_kind_and_masks_passwords() -> None:
+    with pytest.raises(SettingsError, match=r"^SEATGATE_DATABASE_URL="):
+        load_settings(database_url="mysql://root:pw@db/x")
+    with pytest.raises(SettingsError, match=r"^SEATGATE_REDIS_URL="):
+        load_settings(redis_url="http://cache:6379")
+
+
+def test_reads_the_contract_names_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEATGATE_HOLD_TTL_SECONDS", "42")
+    monkeypatch.setenv("SEATGATE_DB_POOL_SIZE", "12")
+    monkeypatch.setenv("SEATGATE_HTTP_PORT", "8123")
+    monkeypatch.setenv("SEATGATE_MAX_ACTIVE_USERS", "7")
+    monkeypatch.setenv("SEATGATE_ADMISSION_RATE_PER_SECOND", "3.5")
+    monkeypatch.setenv("SEATGATE_ACTIVE_TOKEN_TTL_SECONDS", "90")
+    loaded = load_settings()
+    assert (loaded.hold_ttl_seconds, loaded.db_pool_size, loaded.http_port) == (42, 12, 8123)
+    assert (loaded.max_active_users, loaded.admission_rate_per_second) == (7, 3.5)
+    assert loaded.active_token_ttl_seconds == 90
