@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 from collections.abc import Callable, Sequence
 
@@ -11,6 +12,26 @@ from seatgate.settings import Settings
 from seatgate.startup import fail, require_dependencies, settings_or_exit
 
 Handler = Callable[[argparse.Namespace], int]
+Commands = argparse._SubParsersAction  # type: ignore[type-arg]
+
+# Each feature owning a process or task adds its subcommands in its own `cli.py`,
+# through `register(commands: Commands) -> None`, and is listed here.
+FEATURE_COMMANDS: tuple[str, ...] = ()
+
+
+def add_command(
+    commands: Commands, name: str, handler: Handler, help_text: str
+) -> argparse.ArgumentParser:
+    """A subcommand with the options every command shares (`--profile`)."""
+    sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
+    sub.add_argument("--profile", help="local | test | prod (default: SEATGATE_PROFILE or local)")
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def command_settings(args: argparse.Namespace) -> Settings:
+    """Validated settings for a subcommand, or exit with the one-line reason."""
+    return _settings(args)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -90,10 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--profile", choices=None, help="local | test | prod")
-        sub.set_defaults(handler=handler)
-        return sub
+        return add_command(commands, name, handler, help_text)
 
     serve = add("serve", cmd_serve, "Run the HTTP API (after checking every dependency).")
     serve.add_argument("--host")
@@ -116,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--balance", type=int, default=0)
     create.add_argument("--name", default="")
     create.set_defaults(handler=cmd_users_create)
+
+    for module_name in FEATURE_COMMANDS:
+        importlib.import_module(module_name).register(commands)
     return parser
 
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -30,7 +29,9 @@ def start_dev(data_dir: Path, port: int) -> subprocess.Popen[str]:
     )
 
 
-def wait_ready(process: subprocess.Popen[str], base: str, timeout: float = 120) -> dict[str, object]:
+def wait_ready(
+    process: subprocess.Popen[str], base: str, timeout: float = 120
+) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -55,8 +56,8 @@ def stop(process: subprocess.Popen[str], sig: int) -> list[psutil.Process]:
 
 
 @pytest.fixture
-def dev_port() -> Iterator[int]:
-    yield choose_port(None)
+def dev_port() -> int:
+    return choose_port(None)
 
 
 def test_dev_runs_the_whole_stack_stops_cleanly_and_keeps_data(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -20,3 +20,38 @@ http_request_duration_seconds = Histogram(
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     http_requests_total.labels(method, route, str(status)).inc()
     http_request_duration_seconds.labels(method, route).observe(seconds)
+
+
+# --- waiting room ---------------------------------------------------------------------------
+queue_tokens_issued_total = Counter(
+    "seatgate_queue_tokens_issued_total", "Queue tokens issued (new tokens, not repeats)."
+)
+queue_waiting = Gauge("seatgate_queue_waiting", "WAITING queue tokens.", ("concert_id",))
+queue_active = Gauge("seatgate_queue_active", "ACTIVE queue tokens.", ("concert_id",))
+
+# --- reservations and payments ----------------------------------------------------------------
+reservations_total = Counter(
+    "seatgate_reservations_total",
+    "Hold attempts by outcome (held, seat_unavailable, rejected, error).",
+    ("outcome",),
+)
+payments_total = Counter(
+    "seatgate_payments_total",
+    "Payment attempts by outcome (completed, insufficient_balance, expired, already_paid, error).",
+    ("outcome",),
+)
+holds_expired_total = Counter("seatgate_holds_expired_total", "Seat holds released by expiry.")
+
+# --- outbox and Kafka -------------------------------------------------------------------------
+outbox_pending = Gauge("seatgate_outbox_pending", "Outbox events not yet published.")
+outbox_oldest_age_seconds = Gauge(
+    "seatgate_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox event."
+)
+events_published_total = Counter(
+    "seatgate_events_published_total", "Events acknowledged by Kafka.", ("topic",)
+)
+consumer_lag = Gauge("seatgate_consumer_lag", "Messages behind the log end.", ("group", "topic"))
+
+# --- database pool ----------------------------------------------------------------------------
+db_pool_in_use = Gauge("seatgate_db_pool_in_use", "Pool connections checked out.")
+db_pool_size = Gauge("seatgate_db_pool_size", "Pool connections configured (max).")
