@@ -12,7 +12,7 @@ from seatgate.settings import Settings
 from seatgate.startup import fail, require_dependencies, settings_or_exit
 
 Handler = Callable[[argparse.Namespace], int]
-Commands = argparse._SubParsersAction  # type: ignore[type-arg]
+Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 # Each feature owning a process or task adds its subcommands in its own `cli.py`,
 # through `register(commands: Commands) -> None`, and is listed here.
