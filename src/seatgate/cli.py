@@ -7,12 +7,16 @@ import asyncio
 import importlib
 import os
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from seatgate.settings import Settings
 from seatgate.startup import fail, require_dependencies, settings_or_exit
 
 Handler = Callable[[argparse.Namespace], int]
-Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    Commands = argparse._SubParsersAction
 
 # Each feature owning a process or task adds its subcommands in its own `cli.py`,
 # through `register(commands: Commands) -> None`, and is listed here.
