@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format lock bench clean
@@ -11,11 +11,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "seatgate: Python 3.11+ not found; fix: install python3.11 or newer" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q -r requirements-dev.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
@@ -36,9 +36,10 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
-lock: $(STAMP) ## Re-resolve requirements.lock from pyproject.toml
+lock: $(STAMP) ## Re-resolve requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
 	$(BIN)/python -m pip install -q uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements-dev.lock
 
 clean: ## Remove the virtual environment, caches and dev data (.seatgate/)
 	rm -rf $(VENV) .seatgate .pytest_cache .mypy_cache .ruff_cache
