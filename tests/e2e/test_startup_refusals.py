@@ -3,12 +3,16 @@ that names the setting and the fix, a non-zero exit, within 15 s."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from seatgate.identity.tokens import user_id_from_token
+from seatgate.settings import load_settings
 from tests.servers import RunServers
 
 GOOD_SECRET = "s3cr3t-" * 6
@@ -78,3 +82,71 @@ def assert_refused(result: subprocess.CompletedProcess[str], setting: str) -> No
     assert lines[-1].startswith(f"seatgate: {setting}"), result.stderr
     assert "fix:" in lines[-1]
     assert "Traceback" not in result.stderr
+
+
+def test_dev_refuses_the_placeholder_kafka_address_before_starting_anything(
+    tmp_path: Path,
+) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    env.update({KAFKA: "서버 호스트/포트들..", "SEATGATE_DATA_DIR": str(tmp_path / "data")})
+    result = subprocess.run(
+        [sys.executable, "-m", "seatgate", "dev"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+    assert_refused(result, KAFKA)
+    assert not (tmp_path / "data").exists()
+
+
+def test_dev_refuses_a_configured_database_it_cannot_reach(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    env.update(
+        {
+            "SEATGATE_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/x",
+            "SEATGATE_CONNECT_TIMEOUT_SECONDS": "2",
+            "SEATGATE_DATA_DIR": str(tmp_path / "data"),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "seatgate", "dev"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+    assert_refused(result, "SEATGATE_DATABASE_URL")
+
+
+def test_users_create_prints_a_user_and_a_working_token(servers: RunServers) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    env["SEATGATE_DATABASE_URL"] = servers.database_url
+    result = subprocess.run(
+        [sys.executable, "-m", "seatgate", "users", "create", "--balance", "5000"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    created = json.loads(result.stdout)
+    settings = load_settings(profile="local")
+    assert user_id_from_token(settings, created["token"]) == created["user_id"]
+
+
+def test_users_create_refuses_a_negative_balance(servers: RunServers) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    env["SEATGATE_DATABASE_URL"] = servers.database_url
+    result = subprocess.run(
+        [sys.executable, "-m", "seatgate", "users", "create", "--balance", "-5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("seatgate: --balance")
