@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     )
     kafka_topic_partitions: int = Field(default=4, ge=1, le=1024)
     kafka_topic_replication: int = Field(default=1, ge=1, le=7)
+    kafka_topic_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="Prepended to every topic name (isolates environments sharing a cluster).",
+    )
+    kafka_session_timeout_ms: int = Field(
+        default=10_000, ge=6000, le=300_000, description="Consumer group session timeout."
+    )
     connect_timeout_seconds: float = Field(
         default=3.0, gt=0, le=10, description="Bound on each dependency check at start-up."
     )
@@ -93,6 +101,12 @@ class Settings(BaseSettings):
         default=False, description="Run relay, scheduler and consumer inside `serve`."
     )
     scheduler_tick_seconds: float = Field(default=0.2, gt=0, le=60)
+    outbox_retention_seconds: int = Field(
+        default=24 * 3600, ge=60, description="Published outbox rows are deleted after this."
+    )
+    consumer_max_attempts: int = Field(
+        default=5, ge=1, le=100, description="Tries of a failing message before its DLQ."
+    )
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod
