@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.responses import Response
 
 from seatgate.health.api import router as health_router
 from seatgate.http.middleware import RequestContextMiddleware
 from seatgate.http.problems import install_problem_handlers
+from seatgate.observability.api import router as metrics_router
+from seatgate.observability.exposition import PoolGauges
 from seatgate.resources import Resources
 from seatgate.settings import Settings, get_settings
 from seatgate.users.api import dev_router
@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = resources is None
         app.state.resources = resources or await Resources.open(settings)
+        pool_gauges = PoolGauges(app.state.resources.pool)
+        pool_gauges.start()
         workers = None
         if settings.run_workers_in_process:
             workers = WorkerGroup(app.state.resources, in_process_workers())
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         finally:
             if workers is not None:
                 await workers.stop()
+            await pool_gauges.stop()
             if owned:
                 await app.state.resources.close()
 
@@ -53,9 +56,6 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     app.include_router(users_router)
     if settings.dev_endpoints_enabled:
         app.include_router(dev_router)
-
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(metrics_router)
 
     return app

@@ -9,6 +9,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from seatgate.main import create_app
+from seatgate.observability.exposition import prepare_multiprocess_dir, remove_multiprocess_dir
 from seatgate.observability.logging import configure_logging
 from seatgate.settings import Settings, get_settings
 
@@ -48,17 +49,22 @@ def run_server(settings: Settings, app: FastAPI) -> None:
 def serve_forever(settings: Settings) -> None:
     configure_logging()
     if settings.http_workers > 1:
-        # Each worker process builds its own app (and pool) from the environment.
-        uvicorn.run(
-            "seatgate.serving:app_factory",
-            factory=True,
-            host=settings.http_host,
-            port=settings.http_port,
-            workers=settings.http_workers,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=10,
-            backlog=2048,
-        )
+        # Each worker process builds its own app (and pool) from the environment; the
+        # metrics directory is set first so one scrape sums every worker.
+        metrics_dir = prepare_multiprocess_dir()
+        try:
+            uvicorn.run(
+                "seatgate.serving:app_factory",
+                factory=True,
+                host=settings.http_host,
+                port=settings.http_port,
+                workers=settings.http_workers,
+                log_config=None,
+                access_log=False,
+                timeout_graceful_shutdown=10,
+                backlog=2048,
+            )
+        finally:
+            remove_multiprocess_dir(metrics_dir)
         return
     run_server(settings, create_app(settings))

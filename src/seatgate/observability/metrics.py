@@ -26,8 +26,17 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 queue_tokens_issued_total = Counter(
     "seatgate_queue_tokens_issued_total", "Queue tokens issued (new tokens, not repeats)."
 )
-queue_waiting = Gauge("seatgate_queue_waiting", "WAITING queue tokens.", ("concert_id",))
-queue_active = Gauge("seatgate_queue_active", "ACTIVE queue tokens.", ("concert_id",))
+# Gauges say how several processes combine in multiprocess mode (observability/exposition.py):
+# a state someone measured is the most recent value; a per-process quantity is a live sum.
+queue_waiting = Gauge(
+    "seatgate_queue_waiting",
+    "WAITING queue tokens.",
+    ("concert_id",),
+    multiprocess_mode="mostrecent",
+)
+queue_active = Gauge(
+    "seatgate_queue_active", "ACTIVE queue tokens.", ("concert_id",), multiprocess_mode="mostrecent"
+)
 
 # --- reservations and payments ----------------------------------------------------------------
 reservations_total = Counter(
@@ -43,15 +52,28 @@ payments_total = Counter(
 holds_expired_total = Counter("seatgate_holds_expired_total", "Seat holds released by expiry.")
 
 # --- outbox and Kafka -------------------------------------------------------------------------
-outbox_pending = Gauge("seatgate_outbox_pending", "Outbox events not yet published.")
+outbox_pending = Gauge(
+    "seatgate_outbox_pending", "Outbox events not yet published.", multiprocess_mode="mostrecent"
+)
 outbox_oldest_age_seconds = Gauge(
-    "seatgate_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox event."
+    "seatgate_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox event.",
+    multiprocess_mode="mostrecent",
 )
 events_published_total = Counter(
     "seatgate_events_published_total", "Events acknowledged by Kafka.", ("topic",)
 )
-consumer_lag = Gauge("seatgate_consumer_lag", "Messages behind the log end.", ("group", "topic"))
+consumer_lag = Gauge(
+    "seatgate_consumer_lag",
+    "Messages behind the log end.",
+    ("group", "topic"),
+    multiprocess_mode="mostrecent",
+)
 
 # --- database pool ----------------------------------------------------------------------------
-db_pool_in_use = Gauge("seatgate_db_pool_in_use", "Pool connections checked out.")
-db_pool_size = Gauge("seatgate_db_pool_size", "Pool connections configured (max).")
+db_pool_in_use = Gauge(
+    "seatgate_db_pool_in_use", "Pool connections checked out.", multiprocess_mode="livesum"
+)
+db_pool_size = Gauge(
+    "seatgate_db_pool_size", "Pool connections configured (max).", multiprocess_mode="livesum"
+)
