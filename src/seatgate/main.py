@@ -12,6 +12,7 @@ from seatgate.http.middleware import RequestContextMiddleware
 from seatgate.http.problems import install_problem_handlers
 from seatgate.observability.api import router as metrics_router
 from seatgate.observability.exposition import PoolGauges
+from seatgate.queue.api import router as queue_router
 from seatgate.resources import Resources
 from seatgate.settings import Settings, get_settings
 from seatgate.users.api import dev_router
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
 
     app.include_router(health_router)
     app.include_router(users_router)
+    app.include_router(queue_router)
     if settings.dev_endpoints_enabled:
         app.include_router(dev_router)
     app.include_router(metrics_router)

@@ -1,0 +1,106 @@
+"""The waiting room's rules, free of Redis and HTTP: token shape, admission budget, estimates."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from seatgate.errors import QueueTokenInvalid
+
+TokenStatus = Literal["WAITING", "ACTIVE", "EXPIRED"]
+WAITING: TokenStatus = "WAITING"
+ACTIVE: TokenStatus = "ACTIVE"
+EXPIRED: TokenStatus = "EXPIRED"
+
+MAX_TOKEN_LENGTH = 96
+# How fast the measured admission rate forgets the past (seconds).
+RATE_TIME_CONSTANT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class QueueTokenInfo:
+    """What other features learn about a queue token presented in `X-Queue-Token`."""
+
+    token: str
+    user_id: int
+    concert_id: int
+    status: TokenStatus
+    sequence: int
+    expires_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+
+def _signature(secret: str, payload: str) -> str:
+    digest = hmac.new(secret.encode(), b"queue-token|" + payload.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:16]).decode().rstrip("=")
+
+
+def new_token(secret: str, concert_id: int) -> str:
+    """`<concert_id>.<random>.<hmac>`: a forged or edited token fails before Redis is asked."""
+    payload = f"{concert_id}.{secrets.token_urlsafe(18)}"
+    return f"{payload}.{_signature(secret, payload)}"
+
+
+def concert_of_token(secret: str, token: str) -> int:
+    """The concert a well-signed token belongs to; QueueTokenInvalid otherwise."""
+    parts = token.split(".")
+    if len(token) > MAX_TOKEN_LENGTH or len(parts) != 3 or not parts[0].isdigit():
+        raise QueueTokenInvalid("Queue token is malformed")
+    payload = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_signature(secret, payload), parts[2]):
+        raise QueueTokenInvalid("Queue token signature does not match")
+    return int(parts[0])
+
+
+def from_ms(ms: float | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+
+
+@dataclass(frozen=True)
+class AdmissionState:
+    """Per concert, kept in Redis: when the last tick ran, unused allowance, measured rate."""
+
+    last_ms: int | None
+    carry: float
+    rate: float | None
+
+
+def admission_allowance(state: AdmissionState, *, now_ms: int, rate_per_second: float) -> float:
+    """Admissions this tick may make: rate × elapsed plus the carry, capped at one second's worth.
+
+    The cap keeps a stalled scheduler from releasing a burst when it resumes. The
+    first tick of a concert only starts its clock.
+    """
+    if state.last_ms is None:
+        return 0.0
+    elapsed = max(0, now_ms - state.last_ms) / 1000
+    return min(state.carry + rate_per_second * elapsed, burst_cap(rate_per_second))
+
+
+def burst_cap(rate_per_second: float) -> float:
+    return max(1.0, rate_per_second)
+
+
+def admission_budget(allowance: float, *, active: int, max_active: int, waiting: int) -> int:
+    return max(0, min(math.floor(allowance), max_active - active, waiting))
+
+
+def rate_weight(elapsed_seconds: float) -> float:
+    """EWMA weight of one tick's measurement: independent of how often ticks run."""
+    return 1 - math.exp(-max(0.0, elapsed_seconds) / RATE_TIME_CONSTANT_SECONDS)
+
+
+def estimated_wait_seconds(position: int, measured_rate: float | None, configured: float) -> int:
+    if position <= 0:
+        return 0
+    rate = measured_rate if measured_rate is not None else configured
+    return math.ceil(position / max(rate, 0.01))
