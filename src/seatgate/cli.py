@@ -20,7 +20,7 @@ else:
 
 # Each feature owning a process or task adds its subcommands in its own `cli.py`,
 # through `register(commands: Commands) -> None`, and is listed here.
-FEATURE_COMMANDS: tuple[str, ...] = ()
+FEATURE_COMMANDS: tuple[str, ...] = ("seatgate.scheduler.cli",)
 
 
 def add_command(

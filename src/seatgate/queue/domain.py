@@ -67,11 +67,10 @@ def from_ms(ms: float | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class AdmissionState:
-    """Per concert, kept in Redis: when the last tick ran, unused allowance, measured rate."""
+    """Per concert, kept in Redis: when the last tick ran and the allowance it left unused."""
 
     last_ms: int | None
     carry: float
-    rate: float | None
 
 
 def admission_allowance(state: AdmissionState, *, now_ms: int, rate_per_second: float) -> float:

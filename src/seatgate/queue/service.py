@@ -39,7 +39,7 @@ def now_ms(now: float | None = None) -> int:
     return int((time.time() if now is None else now) * 1000)
 
 
-def _event(event_type: str, token: str, at_ms: int, **data: Any) -> str:
+def queue_event(event_type: str, token: str, at_ms: int, **data: Any) -> str:
     occurred = from_ms(at_ms)
     return make_event(
         event_type, token, {"token": token, **data}, fact=token, occurred_at=occurred
@@ -60,7 +60,7 @@ async def issue_token(
     keys = store.for_concert(concert_id)
     at_ms = now_ms(now)
     token = new_token(resources.settings.jwt_secret, concert_id)
-    event = _event("QueueTokenIssued", token, at_ms, user_id=user_id, concert_id=concert_id)
+    event = queue_event("QueueTokenIssued", token, at_ms, user_id=user_id, concert_id=concert_id)
     script_keys = [
         keys.concert,
         keys.users,
@@ -203,7 +203,7 @@ async def expire_tokens(
     args: list[Any] = [mode, cutoff_ms, at_ms, EXPIRED_RETENTION_SECONDS, QUEUE_TOPIC]
     args += [concert_id, reason]
     for token, user_id in tokens:
-        event = _event(
+        event = queue_event(
             "QueueTokenExpired", token, at_ms, user_id=user_id, concert_id=concert_id, reason=reason
         )
         args += [token, event]

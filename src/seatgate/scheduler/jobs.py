@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from seatgate.queue import admission
 from seatgate.scheduler.runner import Job
 from seatgate.settings import Settings
 
 
 def scheduler_jobs(settings: Settings) -> list[Job]:
-    del settings
-    return []
+    tick = settings.scheduler_tick_seconds
+    return [
+        # Expiry first: slots freed by expired ACTIVE tokens are admitted in the same tick.
+        Job("queue-expiry", tick, admission.expire),
+        Job("queue-admission", tick, admission.admit),
+    ]
