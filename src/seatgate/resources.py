@@ -14,13 +14,17 @@ from seatgate.settings import Settings
 def redis_client(settings: Settings) -> Any:
     if settings.redis_url is None:
         raise RuntimeError("SEATGATE_REDIS_URL is not set")
-    return redis_async.Redis.from_url(
+    # A blocking pool makes a burst beyond max_connections wait for a free connection;
+    # the default pool raises MaxConnectionsError (a 500) instead.
+    pool = redis_async.BlockingConnectionPool.from_url(
         settings.redis_url,
         socket_connect_timeout=settings.connect_timeout_seconds,
         socket_timeout=settings.connect_timeout_seconds * 2,
         health_check_interval=30,
         max_connections=max(64, settings.db_pool_size * 4),
+        timeout=settings.connect_timeout_seconds * 2,
     )
+    return redis_async.Redis.from_pool(pool)
 
 
 @dataclass
