@@ -11,7 +11,7 @@ from seatgate.health.api import router as health_router
 from seatgate.http.middleware import RequestContextMiddleware
 from seatgate.http.problems import install_problem_handlers
 from seatgate.observability.api import router as metrics_router
-from seatgate.observability.exposition import PoolGauges
+from seatgate.observability.exposition import PoolGauges, ReadinessGauges
 from seatgate.queue.api import router as queue_router
 from seatgate.resources import Resources
 from seatgate.settings import Settings, get_settings
@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         app.state.resources = resources or await Resources.open(settings)
         pool_gauges = PoolGauges(app.state.resources.pool)
         pool_gauges.start()
+        readiness_gauges = ReadinessGauges(app.state.resources)
+        readiness_gauges.start()
         workers = None
         if settings.run_workers_in_process:
             workers = WorkerGroup(app.state.resources, in_process_workers())
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         finally:
             if workers is not None:
                 await workers.stop()
+            await readiness_gauges.stop()
             await pool_gauges.stop()
             if owned:
                 await app.state.resources.close()

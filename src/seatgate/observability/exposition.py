@@ -111,6 +111,34 @@ class PoolGauges:
             mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
+class ReadinessGauges:
+    """Runs the `/readyz` checks every `interval` seconds into `seatgate_dependency_up`, so
+    the readiness alert fires whether or not anything probes `/readyz`."""
+
+    def __init__(self, resources: Any, interval: float = 5.0) -> None:
+        self._resources = resources
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="readiness-gauges")
+
+    async def _run(self) -> None:
+        from seatgate.health.api import readiness
+
+        while True:
+            with contextlib.suppress(Exception):
+                for name, result in (await readiness(self._resources)).items():
+                    metrics.dependency_up.labels(name).set(1 if result["ok"] else 0)
+            await asyncio.sleep(self._interval)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
 def add_metrics_port_option(parser: argparse.ArgumentParser, process: str) -> None:
     """`--metrics-port` for a side process (default: $SEATGATE_METRICS_PORT or its own)."""
     default = int(os.environ.get(METRICS_PORT_ENV) or DEFAULT_METRICS_PORTS[process])

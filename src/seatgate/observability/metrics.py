@@ -26,6 +26,9 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 queue_tokens_issued_total = Counter(
     "seatgate_queue_tokens_issued_total", "Queue tokens issued (new tokens, not repeats)."
 )
+queue_admitted_total = Counter(
+    "seatgate_queue_admitted_total", "Queue tokens moved from WAITING to ACTIVE."
+)
 # Gauges say how several processes combine in multiprocess mode (observability/exposition.py):
 # a state someone measured is the most recent value; a per-process quantity is a live sum.
 queue_waiting = Gauge(
@@ -76,4 +79,19 @@ db_pool_in_use = Gauge(
 )
 db_pool_size = Gauge(
     "seatgate_db_pool_size", "Pool connections configured (max).", multiprocess_mode="livesum"
+)
+
+# --- readiness --------------------------------------------------------------------------------
+dependency_up = Gauge(
+    "seatgate_dependency_up",
+    "1 when the API reaches the dependency (the /readyz checks, every few seconds), else 0.",
+    ("dependency",),
+    multiprocess_mode="mostrecent",
+)
+
+# --- dead letters -----------------------------------------------------------------------------
+dlq_messages_total = Counter(
+    "seatgate_dlq_messages_total",
+    "Messages a consumer gave up on and parked in a dead-letter topic.",
+    ("topic",),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from seatgate.messaging.envelope import QUEUE_TOPIC
-from seatgate.observability.metrics import queue_active, queue_waiting
+from seatgate.observability.metrics import queue_active, queue_admitted_total, queue_waiting
 from seatgate.queue.domain import (
     AdmissionState,
     admission_allowance,
@@ -76,6 +76,7 @@ async def admit_concert(resources: Resources, concert_id: int, *, now_ms: int) -
     script_keys += [store.token_key(token) for token, _, _ in candidates]
     done = int(await store.admit(keys=script_keys, args=args))
     if done >= 0:
+        queue_admitted_total.inc(done)
         queue_waiting.labels(str(concert_id)).set(waiting - done)
         queue_active.labels(str(concert_id)).set(active + done)
     return max(done, 0)
