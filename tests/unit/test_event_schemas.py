@@ -38,7 +38,7 @@ def _seat_held(**changes: object) -> bytes:
         schedule_id=4,
         concert_id=5,
         price=1000,
-        expires_at="2030-01-01T00:00:00Z",  # type: ignore[arg-type]
+        expires_at="2030-01-01T00:00:00Z",
     ).model_dump(mode="json")
     data.update(changes)
     return make_event("SeatHeld", 1, data, fact="held").model_dump_json().encode()

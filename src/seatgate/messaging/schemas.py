@@ -28,20 +28,21 @@ class EventData(BaseModel):
 
 
 # --- waiting room (seatgate.queue.v1) -------------------------------------------------------
-class QueueTokenIssuedData(EventData):
+class QueueTokenData(EventData):
+    token: str = Field(min_length=1)
     concert_id: Id
     user_id: Id
+
+
+class QueueTokenIssuedData(QueueTokenData):
     sequence: int = Field(ge=0, description="Place in the concert's line (monotonic).")
 
 
-class QueueTokenAdmittedData(EventData):
-    concert_id: Id
-    user_id: Id
+class QueueTokenAdmittedData(QueueTokenData):
+    expires_at: datetime
 
 
-class QueueTokenExpiredData(EventData):
-    concert_id: Id
-    user_id: Id
+class QueueTokenExpiredData(QueueTokenData):
     reason: str = Field(description="e.g. TTL, IDLE, PAID, LEFT")
 
 

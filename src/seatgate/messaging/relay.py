@@ -1,0 +1,239 @@
+"""The relay: both outboxes (PostgreSQL table, Redis stream) to Kafka, at least once,
+in order per key. Decisions and their reasons: docs/decisions/0005-outbox-relay.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from seatgate.messaging import repository
+from seatgate.messaging.kafka import kafka_topic
+from seatgate.messaging.publisher import Message, Publisher
+from seatgate.messaging.stream import StreamOutbox
+from seatgate.messaging.topics import ensure_topics
+from seatgate.observability import metrics
+from seatgate.resources import Resources
+from seatgate.scheduler.runner import Job
+
+log = logging.getLogger("seatgate.relay")
+
+# A lease outlives the longest send (message.timeout.ms + grace) by a wide margin, so a
+# live relay never loses its rows to another one mid-send.
+LEASE_SECONDS = 60.0
+BATCH_SIZE = 500
+POLL_SECONDS = 0.05
+STREAM_BLOCK_MS = 100
+FOLLOWER_WAIT_SECONDS = 1.0
+METRICS_SECONDS = 2.0
+BACKOFF_FIRST_SECONDS = 0.25
+BACKOFF_MAX_SECONDS = 5.0
+
+Round = Callable[[], Awaitable[float]]
+
+
+class Backoff:
+    def __init__(self) -> None:
+        self._delay = 0.0
+
+    def reset(self) -> None:
+        self._delay = 0.0
+
+    def next(self) -> float:
+        self._delay = min(BACKOFF_MAX_SECONDS, max(BACKOFF_FIRST_SECONDS, self._delay * 2))
+        return self._delay
+
+
+class BrokerUnavailable(Exception):
+    """Some sends were not acknowledged; their rows stay unpublished for the next try."""
+
+
+def acknowledged_in_key_order(
+    keys: list[str], results: list[Exception | None]
+) -> tuple[list[int], list[int]]:
+    """Indexes to mark published and to retry: once a key fails, its later events wait
+    too, so that a retry can never put an older event behind a newer one."""
+    done: list[int] = []
+    retry: list[int] = []
+    failed_keys: set[str] = set()
+    for index, (key, error) in enumerate(zip(keys, results, strict=True)):
+        if error is None and key not in failed_keys:
+            done.append(index)
+        else:
+            failed_keys.add(key)
+            retry.append(index)
+    return done, retry
+
+
+def _headers(event_type: Any, event_id: Any) -> list[tuple[str, bytes]]:
+    return [("event_type", str(event_type).encode()), ("event_id", str(event_id).encode())]
+
+
+def _stream_headers(event: bytes) -> list[tuple[str, bytes]]:
+    try:
+        parsed = orjson.loads(event)
+        return _headers(parsed["type"], parsed["event_id"])
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return []  # consumers reject it into the DLQ with the reason
+
+
+class Relay:
+    def __init__(
+        self,
+        resources: Resources,
+        *,
+        batch_size: int = BATCH_SIZE,
+        poll_seconds: float = POLL_SECONDS,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
+        self.id = uuid.uuid4()
+        self._resources = resources
+        self._settings = resources.settings
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._lease_seconds = lease_seconds
+        self._publisher = Publisher(resources.settings)
+        self._stream = StreamOutbox(
+            resources.redis, stream_key=resources.key("outbox"), owner=self.id
+        )
+        self._topics_ready = False
+        self._topics_lock = asyncio.Lock()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._publisher.start()
+        log.info("relay started", extra={"relay": str(self.id)})
+        try:
+            await asyncio.gather(
+                self._loop("outbox", self.publish_table_batch, stop),
+                self._loop("stream", self.publish_stream_batch, stop),
+                self._report_pending(stop),
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                await self._stream.resign()
+            await self._publisher.close()
+            log.info("relay stopped", extra={"relay": str(self.id)})
+
+    async def _loop(self, name: str, one_round: Round, stop: asyncio.Event) -> None:
+        backoff = Backoff()
+        while not stop.is_set():
+            try:
+                await self._ensure_topics()
+                delay = await one_round()
+                backoff.reset()
+            except Exception as error:
+                # The broker may come back empty (the embedded one keeps nothing): check
+                # the topics again before the next send.
+                self._topics_ready = False
+                delay = backoff.next()
+                log.warning(
+                    "relay round failed; retrying",
+                    extra={"outbox": name, "error": str(error)[:300], "retry_in_s": delay},
+                )
+            if delay:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+
+    async def _ensure_topics(self) -> None:
+        if self._topics_ready:
+            return
+        async with self._topics_lock:
+            if not self._topics_ready:
+                await asyncio.to_thread(ensure_topics, self._settings)
+                self._topics_ready = True
+
+    async def publish_table_batch(self) -> float:
+        """One round over the PostgreSQL outbox; returns how long to wait before the next."""
+        pool = self._resources.pool
+        rows = await repository.claim(
+            pool, self.id, limit=self._batch_size, lease_seconds=self._lease_seconds
+        )
+        if not rows:
+            return self._poll_seconds
+        messages = [
+            Message(
+                kafka_topic(self._settings, row.topic),
+                row.key,
+                orjson.dumps(row.envelope),
+                _headers(row.envelope.get("type"), row.envelope.get("event_id")),
+            )
+            for row in rows
+        ]
+        results = await self._publisher.publish(messages)
+        done, retry = acknowledged_in_key_order([row.key for row in rows], results)
+        await repository.mark_published(pool, self.id, [rows[i].id for i in done])
+        await repository.release(pool, self.id, [rows[i].id for i in retry])
+        self._count(messages, done)
+        if retry:
+            first = results[retry[0]]
+            raise BrokerUnavailable(f"{len(retry)} of {len(rows)} not acknowledged ({first})")
+        return 0.0 if len(rows) >= self._batch_size else self._poll_seconds
+
+    async def publish_stream_batch(self) -> float:
+        """One round over the Redis stream, when this relay holds the reader lease."""
+        if not await self._stream.lead(self._lease_seconds):
+            return FOLLOWER_WAIT_SECONDS
+        entries = await self._stream.next_batch(self._batch_size, STREAM_BLOCK_MS)
+        if not entries:
+            return 0.0
+        messages = [
+            Message(
+                kafka_topic(self._settings, entry.topic),
+                entry.key,
+                entry.event,
+                _stream_headers(entry.event),
+            )
+            for entry in entries
+        ]
+        results = await self._publisher.publish(messages)
+        done, retry = acknowledged_in_key_order([entry.key for entry in entries], results)
+        await self._stream.remove([entries[i].id for i in done])
+        self._count(messages, done)
+        if retry:
+            first = results[retry[0]]
+            raise BrokerUnavailable(f"{len(retry)} of {len(entries)} not acknowledged ({first})")
+        return 0.0
+
+    def _count(self, messages: list[Message], done: list[int]) -> None:
+        per_topic: dict[str, int] = {}
+        for index in done:
+            per_topic[messages[index].topic] = per_topic.get(messages[index].topic, 0) + 1
+        for topic, count in per_topic.items():
+            metrics.events_published_total.labels(topic).inc(count)
+
+    async def _report_pending(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                table_count, oldest = await repository.pending(self._resources.pool)
+                stream_count, stream_age = await self._stream.pending()
+                ages = [stream_age or 0.0]
+                if oldest is not None:
+                    ages.append(max(0.0, time.time() - oldest.timestamp()))
+                metrics.outbox_pending.set(table_count + stream_count)
+                metrics.outbox_oldest_age_seconds.set(max(ages))
+            except Exception as error:
+                log.warning("outbox metrics unavailable", extra={"error": str(error)[:300]})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), METRICS_SECONDS)
+
+
+async def run_relay(resources: Resources, stop: asyncio.Event) -> None:
+    await Relay(resources).run(stop)
+
+
+async def _delete_published(resources: Resources) -> int:
+    return await repository.delete_published(
+        resources.pool, older_than_seconds=resources.settings.outbox_retention_seconds
+    )
+
+
+def outbox_cleanup_job() -> Job:
+    """Published rows older than `outbox_retention_seconds` go, a batch a minute."""
+    return Job(name="outbox-cleanup", interval_seconds=60.0, run=_delete_published)

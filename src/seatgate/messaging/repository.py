@@ -1,0 +1,102 @@
+"""The relay's SQL on the outbox table (writes go through outbox.record)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# Claims are serialized by this transaction-level advisory lock so that each claim sees
+# the leases committed by the previous one; without it two relays could each lease one
+# row of the same key in the same instant and publish them out of order.
+CLAIM_LOCK_KEY = 7_300_005
+
+CLAIM_SQL = """
+WITH candidates AS (
+    SELECT o.id
+    FROM outbox o
+    WHERE o.published_at IS NULL
+      AND (o.lease_until IS NULL OR o.lease_until < now() OR o.lease_owner = $1)
+      AND NOT EXISTS (
+          SELECT 1 FROM outbox e
+          WHERE e.key = o.key AND e.id < o.id AND e.published_at IS NULL
+            AND e.lease_owner <> $1 AND e.lease_until >= now()
+      )
+    ORDER BY o.id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o
+SET lease_owner = $1, lease_until = now() + make_interval(secs => $3), attempts = o.attempts + 1
+FROM candidates c
+WHERE o.id = c.id
+RETURNING o.id, o.topic, o.key, o.envelope
+"""
+
+MARK_PUBLISHED_SQL = """
+UPDATE outbox SET published_at = now(), lease_owner = NULL, lease_until = NULL
+WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND published_at IS NULL
+"""
+
+RELEASE_SQL = """
+UPDATE outbox SET lease_owner = NULL, lease_until = NULL
+WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND published_at IS NULL
+"""
+
+PENDING_SQL = """
+SELECT count(*) AS pending, min(created_at) AS oldest
+FROM outbox WHERE published_at IS NULL
+"""
+
+DELETE_PUBLISHED_SQL = """
+WITH old AS (
+    SELECT id FROM outbox
+    WHERE published_at < now() - make_interval(secs => $1)
+    ORDER BY published_at
+    LIMIT $2
+)
+DELETE FROM outbox o USING old WHERE o.id = old.id
+"""
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    topic: str
+    key: str
+    envelope: dict[str, Any]
+
+
+async def claim(
+    pool: Any, owner: uuid.UUID, *, limit: int, lease_seconds: float
+) -> list[OutboxRow]:
+    """Lease up to `limit` publishable rows, oldest first, keeping per-key order."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", CLAIM_LOCK_KEY)
+        records = await conn.fetch(CLAIM_SQL, owner, limit, lease_seconds)
+    rows = [OutboxRow(r["id"], r["topic"], r["key"], r["envelope"]) for r in records]
+    return sorted(rows, key=lambda row: row.id)
+
+
+async def mark_published(pool: Any, owner: uuid.UUID, ids: list[int]) -> int:
+    """Only rows still leased by `owner`: a relay whose lease was taken marks nothing."""
+    if not ids:
+        return 0
+    status = await pool.execute(MARK_PUBLISHED_SQL, ids, owner)
+    return int(status.split()[-1])
+
+
+async def release(pool: Any, owner: uuid.UUID, ids: list[int]) -> None:
+    if ids:
+        await pool.execute(RELEASE_SQL, ids, owner)
+
+
+async def pending(pool: Any) -> tuple[int, datetime | None]:
+    record = await pool.fetchrow(PENDING_SQL)
+    return int(record["pending"]), record["oldest"]
+
+
+async def delete_published(pool: Any, *, older_than_seconds: int, limit: int = 5000) -> int:
+    status = await pool.execute(DELETE_PUBLISHED_SQL, older_than_seconds, limit)
+    return int(status.split()[-1])

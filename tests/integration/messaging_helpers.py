@@ -1,0 +1,100 @@
+"""Shared by the relay, consumer and events tests: isolated topics, events, readers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from confluent_kafka import Consumer
+
+from seatgate.messaging.envelope import Envelope, make_event
+from seatgate.messaging.kafka import consumer_config, kafka_topic
+from seatgate.messaging.schemas import SeatHeldData
+from seatgate.resources import Resources
+from seatgate.settings import Settings
+
+
+def isolated(resources: Resources, **overrides: Any) -> Resources:
+    """The same connections with topics of their own, so tests never read each other's."""
+    settings = resources.settings.model_copy(
+        update={
+            "kafka_topic_prefix": f"t{uuid.uuid4().hex[:8]}.",
+            "kafka_session_timeout_ms": 6000,
+            **overrides,
+        }
+    )
+    return Resources(settings=settings, pool=resources.pool, redis=resources.redis)
+
+
+def seat_held(reservation_id: int, *, schedule_id: int = 1, price: int = 1000) -> Envelope:
+    data = SeatHeldData(
+        reservation_id=reservation_id,
+        user_id=1,
+        seat_id=reservation_id,
+        schedule_id=schedule_id,
+        concert_id=7,
+        price=price,
+        expires_at=datetime.now(UTC) + timedelta(minutes=5),
+    )
+    return make_event(
+        "SeatHeld", reservation_id, data.model_dump(mode="json"), fact=f"held-{reservation_id}"
+    )
+
+
+async def xadd_event(resources: Resources, event: Envelope, *, key: str | None = None) -> None:
+    """What the waiting room's Lua scripts append to the stream outbox."""
+    await resources.redis.xadd(
+        resources.key("outbox"),
+        {"topic": event.topic, "key": key or event.aggregate_id, "event": event.model_dump_json()},
+    )
+
+
+def read_messages(
+    settings: Settings, topics: list[str], *, count: int, timeout: float = 30.0
+) -> list[Any]:
+    """Read `count` messages of these logical topics from the beginning (blocking)."""
+    group = f"test-reader-{uuid.uuid4().hex[:8]}"
+    consumer = Consumer(consumer_config(settings, group))
+    consumer.subscribe([kafka_topic(settings, topic) for topic in topics])
+    messages: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(messages) < count and time.monotonic() < deadline:
+            for message in consumer.consume(500, 0.5):
+                if message.error() is None:
+                    messages.append(message)
+    finally:
+        consumer.close()
+    return messages
+
+
+@contextlib.asynccontextmanager
+async def running(
+    *workers: Callable[[asyncio.Event], Awaitable[None]],
+) -> AsyncIterator[asyncio.Event]:
+    """Run workers as tasks for the block; stop them and surface a crash at the end."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(worker(stop)) for worker in workers]
+    try:
+        yield stop
+    finally:
+        stop.set()
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not await probe():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        await asyncio.sleep(0.1)

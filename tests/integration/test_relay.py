@@ -1,0 +1,150 @@
+"""The relay publishes both outboxes with the documented envelope, in order per key."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+
+from seatgate.messaging import outbox, repository
+from seatgate.messaging.envelope import (
+    PAYMENTS_TOPIC,
+    QUEUE_TOPIC,
+    RESERVATIONS_TOPIC,
+    make_event,
+)
+from seatgate.messaging.relay import Relay, outbox_cleanup_job
+from seatgate.messaging.schemas import parse_event
+from seatgate.resources import Resources
+from tests.integration.messaging_helpers import (
+    eventually,
+    isolated,
+    read_messages,
+    running,
+    seat_held,
+    xadd_event,
+)
+
+
+async def _published(resources: Resources) -> int:
+    return int(
+        await resources.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
+    )
+
+
+async def test_relay_publishes_table_and_stream_events_with_the_envelope(clean: Resources) -> None:
+    resources = isolated(clean)
+    held = [seat_held(1), seat_held(2)]
+    paid = make_event(
+        "PaymentCompleted",
+        1,
+        {"payment_id": 9, "reservation_id": 1, "user_id": 1, "amount": 1000},
+        fact="paid-1",
+    )
+    async with resources.pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, *held, paid)
+    issued = make_event(
+        "QueueTokenIssued",
+        "tok-1",
+        {"token": "tok-1", "concert_id": 7, "user_id": 1, "sequence": 1},
+        fact="tok-1",
+    )
+    await xadd_event(resources, issued, key="7")
+
+    async with running(Relay(resources).run):
+        await eventually(lambda: _all_published(resources, 3), what="3 rows published")
+        messages = await asyncio.to_thread(
+            read_messages,
+            resources.settings,
+            [RESERVATIONS_TOPIC, PAYMENTS_TOPIC, QUEUE_TOPIC],
+            count=4,
+        )
+        assert await resources.redis.xlen(resources.key("outbox")) == 0
+
+    by_id = {}
+    for message in messages:
+        envelope, _ = parse_event(message.value(), topic=message.topic().split(".", 1)[1])
+        by_id[envelope.event_id] = (message, envelope)
+        assert dict(message.headers())["event_type"].decode() == envelope.type
+    assert set(by_id) == {event.event_id for event in [*held, paid, issued]}
+    assert by_id[issued.event_id][0].key() == b"7"
+    assert by_id[held[0].event_id][0].key() == b"1"
+    assert by_id[held[0].event_id][1] == held[0]
+
+
+async def _all_published(resources: Resources, count: int) -> bool:
+    return await _published(resources) == count
+
+
+async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
+    resources = isolated(clean)
+    keys = [f"seat:{n}" for n in range(10)]
+    events = [seat_held(n) for n in range(1, 1001)]
+
+    # Many small transactions interleaved with the relays, as requests would write them.
+    async def write() -> None:
+        for start in range(0, len(events), 50):
+            chunk = events[start : start + 50]
+            async with resources.pool.acquire() as conn, conn.transaction():
+                for index, event in enumerate(chunk):
+                    await outbox.record(conn, event, key=keys[(start + index) % len(keys)])
+
+    async with running(Relay(resources, batch_size=37).run, Relay(resources, batch_size=53).run):
+        await write()
+        await eventually(lambda: _all_published(resources, 1000), what="1000 rows published")
+    messages = await asyncio.to_thread(
+        read_messages, resources.settings, [RESERVATIONS_TOPIC], count=1000
+    )
+
+    order = {event.event_id: position for position, event in enumerate(events)}
+    seen: dict[bytes, list[int]] = defaultdict(list)
+    for message in messages:
+        envelope, _ = parse_event(message.value())
+        seen[message.key()].append(order[envelope.event_id])
+    assert sum(len(positions) for positions in seen.values()) >= 1000
+    for key, positions in seen.items():
+        first_seen = list(dict.fromkeys(positions))
+        assert first_seen == sorted(first_seen), f"key {key!r} out of order"
+
+
+async def test_a_relay_whose_lease_was_taken_marks_nothing(clean: Resources) -> None:
+    async with clean.pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, seat_held(1), seat_held(2))
+    slow, fast = uuid.uuid4(), uuid.uuid4()
+    claimed = await repository.claim(clean.pool, slow, limit=10, lease_seconds=30)
+    assert len(claimed) == 2
+    assert await repository.claim(clean.pool, fast, limit=10, lease_seconds=30) == []
+
+    await clean.pool.execute("UPDATE outbox SET lease_until = now() - interval '1 second'")
+    retaken = await repository.claim(clean.pool, fast, limit=10, lease_seconds=30)
+    assert [row.id for row in retaken] == [row.id for row in claimed]
+    ids = [row.id for row in claimed]
+    assert await repository.mark_published(clean.pool, slow, ids) == 0
+    assert await repository.mark_published(clean.pool, fast, ids) == 2
+
+
+async def test_a_later_event_of_a_key_waits_while_another_relay_holds_an_earlier_one(
+    clean: Resources,
+) -> None:
+    async with clean.pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, seat_held(1), key="seat:1")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert len(await repository.claim(clean.pool, first, limit=10, lease_seconds=30)) == 1
+    async with clean.pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, seat_held(2), key="seat:1")
+        await outbox.record(conn, seat_held(3), key="seat:2")
+    taken = await repository.claim(clean.pool, second, limit=10, lease_seconds=30)
+    assert [row.key for row in taken] == ["seat:2"]
+
+
+async def test_cleanup_deletes_only_published_rows_past_retention(clean: Resources) -> None:
+    async with clean.pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, seat_held(1), seat_held(2), seat_held(3))
+    await clean.pool.execute(
+        "UPDATE outbox SET published_at = now() - interval '2 days' WHERE key = '1'"
+    )
+    await clean.pool.execute("UPDATE outbox SET published_at = now() WHERE key = '2'")
+    resources = isolated(clean, outbox_retention_seconds=24 * 3600)
+    assert await outbox_cleanup_job().run(resources) == 1
+    left = await clean.pool.fetch("SELECT key FROM outbox ORDER BY key")
+    assert [row["key"] for row in left] == ["2", "3"]
