@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 from seatgate.messaging.envelope import TOPICS
 from seatgate.messaging.kafka import admin_config, dlq_topic, kafka_topic
