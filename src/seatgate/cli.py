@@ -20,7 +20,10 @@ else:
 
 # Each feature owning a process or task adds its subcommands in its own `cli.py`,
 # through `register(commands: Commands) -> None`, and is listed here.
-FEATURE_COMMANDS: tuple[str, ...] = ("seatgate.scheduler.cli",)
+FEATURE_COMMANDS: tuple[str, ...] = (
+    "seatgate.scheduler.cli",
+    "seatgate.catalog.cli",
+)
 
 
 def add_command(

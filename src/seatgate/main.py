@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from seatgate.catalog.api import router as catalog_router
 from seatgate.health.api import router as health_router
 from seatgate.http.middleware import RequestContextMiddleware
 from seatgate.http.problems import install_problem_handlers
 from seatgate.observability.api import router as metrics_router
 from seatgate.observability.exposition import PoolGauges, ReadinessGauges
+from seatgate.payments.api import router as payments_router
 from seatgate.queue.api import router as queue_router
+from seatgate.reservations.api import router as reservations_router
 from seatgate.resources import Resources
 from seatgate.settings import Settings, get_settings
 from seatgate.users.api import dev_router
@@ -59,6 +62,9 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(queue_router)
+    app.include_router(catalog_router)
+    app.include_router(reservations_router)
+    app.include_router(payments_router)
     if settings.dev_endpoints_enabled:
         app.include_router(dev_router)
     app.include_router(metrics_router)

@@ -70,6 +70,14 @@ def _print_where(settings: Settings, embedded: set[str]) -> None:
     _say(f"API         {base}  (docs {base}/docs, ready {base}/readyz, metrics {base}/metrics)")
 
 
+def _seed_demo(settings: Settings) -> None:
+    """Demo concerts so a person can try the API at once; idempotent across restarts."""
+    from seatgate.catalog.cli import DEMO, describe, seed_now
+
+    for line in describe(*seed_now(settings, *DEMO)):
+        _say(line)
+
+
 def run_dev(settings: Settings) -> int:
     _require_configured(settings)
     data_dir = Path(settings.data_dir).resolve()
@@ -79,6 +87,7 @@ def run_dev(settings: Settings) -> int:
         settings = _start_missing(settings, stack)
         assert settings.database_url is not None
         upgrade(settings.database_url)
+        _seed_demo(settings)
         configure_logging()
         _print_where(settings, {name for name, _ in stack.started})
         run_server(settings, create_app(settings))

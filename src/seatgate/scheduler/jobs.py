@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from seatgate.idempotency import service as idempotency
 from seatgate.queue import admission
+from seatgate.reservations import service as reservations
+from seatgate.resources import Resources
 from seatgate.scheduler.runner import Job
 from seatgate.settings import Settings
+
+HOLD_EXPIRY_SECONDS = 1.0
+IDEMPOTENCY_PRUNE_SECONDS = 60.0
+
+
+async def _expire_holds(resources: Resources) -> int:
+    return await reservations.expire_holds(resources.pool)
+
+
+async def _prune_idempotency_keys(resources: Resources) -> int:
+    return await idempotency.prune(resources.pool)
 
 
 def scheduler_jobs(settings: Settings) -> list[Job]:
@@ -13,4 +27,6 @@ def scheduler_jobs(settings: Settings) -> list[Job]:
         # Expiry first: slots freed by expired ACTIVE tokens are admitted in the same tick.
         Job("queue-expiry", tick, admission.expire),
         Job("queue-admission", tick, admission.admit),
+        Job("hold-expiry", HOLD_EXPIRY_SECONDS, _expire_holds),
+        Job("idempotency-prune", IDEMPOTENCY_PRUNE_SECONDS, _prune_idempotency_keys),
     ]

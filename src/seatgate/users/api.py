@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
+from starlette.responses import Response
 
 from seatgate.http.deps import CurrentUserId, ResourcesDep
+from seatgate.idempotency.deps import IdempotencyKey, respond
+from seatgate.idempotency.service import run_once
 from seatgate.users import service
-from seatgate.users.schemas import Balance, CreatedUser, CreateUserRequest
+from seatgate.users.schemas import Balance, ChargeRequest, CreatedUser, CreateUserRequest
 
 dev_router = APIRouter(prefix="/api/v1/dev", tags=["dev"])
 
@@ -27,3 +32,27 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 @router.get("/me/balance")
 async def my_balance(resources: ResourcesDep, user_id: CurrentUserId) -> Balance:
     return await service.get_balance(resources.pool, user_id=user_id)
+
+
+@router.post("/me/balance/charge", response_model=Balance)
+async def charge_my_balance(
+    resources: ResourcesDep,
+    user_id: CurrentUserId,
+    body: ChargeRequest,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    async def charge() -> tuple[int, dict[str, Any]]:
+        balance = await service.charge_balance(
+            resources.pool, resources.settings, user_id=user_id, amount=body.amount
+        )
+        return status.HTTP_200_OK, balance.model_dump(mode="json")
+
+    answer = await run_once(
+        resources.pool,
+        user_id=user_id,
+        scope="balance-charge",
+        key=idempotency_key,
+        request=body.model_dump(mode="json"),
+        action=charge,
+    )
+    return respond(answer)

@@ -23,3 +23,20 @@ async def insert_user(conn: Any, *, name: str, balance: int) -> int:
 async def fetch_balance(conn: Any, user_id: int) -> int | None:
     balance = await conn.fetchval("SELECT balance FROM users WHERE id = $1", user_id)
     return None if balance is None else int(balance)
+
+
+# The ledger row is written with the balance change, so balance = sum(delta) holds.
+CHARGE_SQL = """
+WITH charged AS (
+    UPDATE users SET balance = balance + $2 WHERE id = $1 RETURNING id, balance
+), ledger AS (
+    INSERT INTO balance_ledger (user_id, delta, reason)
+    SELECT id, $2, 'CHARGE' FROM charged
+    RETURNING id
+)
+SELECT c.balance, l.id AS ledger_id FROM charged c, ledger l
+"""
+
+
+async def charge(conn: Any, user_id: int, amount: int) -> Any:
+    return await conn.fetchrow(CHARGE_SQL, user_id, amount)

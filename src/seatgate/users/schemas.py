@@ -20,3 +20,9 @@ class CreatedUser(BaseModel):
 class Balance(BaseModel):
     user_id: int
     balance: int
+
+
+class ChargeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int = Field(gt=0, strict=True, description="Won to add; at most the configured cap.")

@@ -1,0 +1,129 @@
+"""SQL for concerts, schedules and seats.
+
+A seat whose hold has lapsed (HELD, expires_at <= now()) reads as AVAILABLE before
+the sweep releases it: the hold statement takes such a seat over (reservations).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LIST_CONCERTS_SQL = """
+SELECT id AS concert_id, title, artist, venue FROM concerts ORDER BY id LIMIT $1
+"""
+
+# Counting through seats_schedule_status_idx and reservations_held_expiry_idx: a
+# per-schedule counter row would be written by every hold and serialise them all.
+SCHEDULE_COLUMNS = """
+SELECT sc.id AS schedule_id, sc.concert_id, sc.starts_at,
+       (SELECT count(*) FROM seats s
+         WHERE s.schedule_id = sc.id AND s.status = 'AVAILABLE')
+     + (SELECT count(*) FROM reservations r
+         WHERE r.status = 'HELD' AND r.expires_at <= now() AND r.schedule_id = sc.id)
+       AS available_seats
+FROM schedules sc
+"""
+LIST_SCHEDULES_SQL = SCHEDULE_COLUMNS + "WHERE sc.concert_id = $1 ORDER BY sc.starts_at, sc.id"
+GET_SCHEDULE_SQL = SCHEDULE_COLUMNS + "WHERE sc.id = $1"
+
+SCHEDULE_CONCERT_SQL = "SELECT concert_id FROM schedules WHERE id = $1"
+
+LIST_SEATS_SQL = """
+SELECT s.id AS seat_id, s.number, s.price,
+       CASE WHEN s.status = 'HELD' AND r.expires_at <= now() THEN 'AVAILABLE'
+            ELSE s.status END AS status
+FROM seats s
+LEFT JOIN reservations r ON r.id = s.reservation_id AND s.status = 'HELD'
+WHERE s.schedule_id = $1
+  AND ($2::text IS NULL
+       OR s.status = $2
+       OR ($2 = 'AVAILABLE' AND s.status = 'HELD' AND r.expires_at <= now()))
+ORDER BY s.number
+"""
+
+# Natural keys (title, (concert, starts_at), (schedule, number)) make seeding idempotent;
+# generate_series keeps 100,000 seats to one statement.
+SEED_CONCERTS_SQL = """
+INSERT INTO concerts (title, artist, venue)
+SELECT format('seatgate demo concert %s', i), format('Artist %s', i), 'Seoul Arena'
+FROM generate_series(1, $1::int) AS i
+ON CONFLICT (title) DO NOTHING
+"""
+
+SEED_SCHEDULES_SQL = """
+INSERT INTO schedules (concert_id, starts_at)
+SELECT c.id, timestamptz '2030-01-01 19:00+09' + make_interval(days => d - 1)
+FROM concerts c, generate_series(1, $2::int) AS d
+WHERE c.title = ANY (SELECT format('seatgate demo concert %s', i)
+                     FROM generate_series(1, $1::int) AS i)
+ON CONFLICT (concert_id, starts_at) DO NOTHING
+"""
+
+SEED_SEATS_SQL = """
+INSERT INTO seats (schedule_id, number, price)
+SELECT sc.id, n, CASE WHEN n <= 10 THEN 150000 WHEN n <= 30 THEN 120000 ELSE 90000 END
+FROM schedules sc
+JOIN concerts c ON c.id = sc.concert_id
+CROSS JOIN generate_series(1, $3::int) AS n
+WHERE c.title = ANY (SELECT format('seatgate demo concert %s', i)
+                     FROM generate_series(1, $1::int) AS i)
+  AND sc.starts_at < timestamptz '2030-01-01 19:00+09' + make_interval(days => $2::int)
+ON CONFLICT (schedule_id, number) DO NOTHING
+"""
+
+SEEDED_SCHEDULES_SQL = """
+SELECT sc.id AS schedule_id, sc.concert_id, count(s.id) AS seats, min(s.id) AS first_seat_id
+FROM schedules sc
+JOIN concerts c ON c.id = sc.concert_id
+LEFT JOIN seats s ON s.schedule_id = sc.id
+WHERE c.title = ANY (SELECT format('seatgate demo concert %s', i)
+                     FROM generate_series(1, $1::int) AS i)
+  AND sc.starts_at < timestamptz '2030-01-01 19:00+09' + make_interval(days => $2::int)
+GROUP BY sc.id, sc.concert_id
+ORDER BY sc.concert_id, sc.id
+"""
+
+
+async def list_concerts(conn: Any, *, limit: int) -> list[Any]:
+    return list(await conn.fetch(LIST_CONCERTS_SQL, limit))
+
+
+async def concert_exists(conn: Any, concert_id: int) -> bool:
+    found = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM concerts WHERE id = $1)", concert_id)
+    return bool(found)
+
+
+async def list_schedules(conn: Any, concert_id: int) -> list[Any]:
+    return list(await conn.fetch(LIST_SCHEDULES_SQL, concert_id))
+
+
+async def get_schedule(conn: Any, schedule_id: int) -> Any:
+    return await conn.fetchrow(GET_SCHEDULE_SQL, schedule_id)
+
+
+async def schedule_concert(conn: Any, schedule_id: int) -> int | None:
+    concert_id = await conn.fetchval(SCHEDULE_CONCERT_SQL, schedule_id)
+    return None if concert_id is None else int(concert_id)
+
+
+async def list_seats(conn: Any, schedule_id: int, status: str | None) -> list[Any]:
+    return list(await conn.fetch(LIST_SEATS_SQL, schedule_id, status))
+
+
+async def seed(conn: Any, *, concerts: int, schedules: int, seats: int) -> tuple[int, int, int]:
+    """Insert what is missing; returns how many concerts, schedules and seats were new."""
+    steps = (
+        (SEED_CONCERTS_SQL, (concerts,)),
+        (SEED_SCHEDULES_SQL, (concerts, schedules)),
+        (SEED_SEATS_SQL, (concerts, schedules, seats)),
+    )
+    created = [_row_count(await conn.execute(sql, *args)) for sql, args in steps]
+    return created[0], created[1], created[2]
+
+
+def _row_count(status: str) -> int:
+    return int(status.rsplit(" ", 1)[1])
+
+
+async def seeded_schedules(conn: Any, *, concerts: int, schedules: int) -> list[Any]:
+    return list(await conn.fetch(SEEDED_SCHEDULES_SQL, concerts, schedules))

@@ -1,0 +1,77 @@
+"""Reading the catalog, and seeding demo and load-test data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seatgate.catalog import repository
+from seatgate.catalog.schemas import (
+    Concert,
+    Schedule,
+    Seat,
+    SeatList,
+    SeatStatus,
+    SeededSchedule,
+    SeedResult,
+)
+from seatgate.db.unit_of_work import UnitOfWork
+from seatgate.errors import Forbidden, NotFound
+
+MAX_CONCERTS_LISTED = 500
+
+
+async def list_concerts(pool: Any) -> list[Concert]:
+    rows = await repository.list_concerts(pool, limit=MAX_CONCERTS_LISTED)
+    return [Concert(**dict(row)) for row in rows]
+
+
+async def list_schedules(pool: Any, *, concert_id: int) -> list[Schedule]:
+    async with pool.acquire() as conn:
+        rows = await repository.list_schedules(conn, concert_id)
+        if not rows and not await repository.concert_exists(conn, concert_id):
+            raise NotFound(f"Concert {concert_id} does not exist")
+    return [Schedule(**dict(row)) for row in rows]
+
+
+async def get_schedule(pool: Any, *, schedule_id: int) -> Schedule:
+    row = await repository.get_schedule(pool, schedule_id)
+    if row is None:
+        raise NotFound(f"Schedule {schedule_id} does not exist")
+    return Schedule(**dict(row))
+
+
+async def concert_exists(pool: Any, *, concert_id: int) -> bool:
+    return await repository.concert_exists(pool, concert_id)
+
+
+async def list_seats(
+    pool: Any, *, schedule_id: int, token_concert_id: int, status: SeatStatus | None
+) -> SeatList:
+    async with pool.acquire() as conn:
+        concert_id = await repository.schedule_concert(conn, schedule_id)
+        if concert_id is None:
+            raise NotFound(f"Schedule {schedule_id} does not exist")
+        if concert_id != token_concert_id:
+            raise Forbidden("The queue token admits you to another concert")
+        rows = await repository.list_seats(conn, schedule_id, status.value if status else None)
+    return SeatList(
+        schedule_id=schedule_id,
+        concert_id=concert_id,
+        seats=[Seat(**dict(row)) for row in rows],
+    )
+
+
+async def seed(pool: Any, *, concerts: int, schedules: int, seats: int) -> SeedResult:
+    """Idempotent: the same arguments twice create nothing the second time."""
+    async with UnitOfWork(pool) as uow:
+        created = await repository.seed(
+            uow.conn, concerts=concerts, schedules=schedules, seats=seats
+        )
+        rows = await repository.seeded_schedules(uow.conn, concerts=concerts, schedules=schedules)
+        await uow.commit()
+    return SeedResult(
+        concerts_created=created[0],
+        schedules_created=created[1],
+        seats_created=created[2],
+        schedules=[SeededSchedule(**dict(row)) for row in rows],
+    )

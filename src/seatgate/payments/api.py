@@ -1,0 +1,55 @@
+"""Paying for a held reservation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from starlette.responses import Response
+
+from seatgate.http.deps import CurrentUserId, ResourcesDep
+from seatgate.idempotency.deps import IdempotencyKey, respond
+from seatgate.idempotency.service import run_once
+from seatgate.payments import service
+from seatgate.payments.schemas import Payment, PaymentRequest
+from seatgate.queue.deps import QueueToken
+
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Payment,
+    responses={
+        402: {"description": "INSUFFICIENT_BALANCE"},
+        409: {"description": "ALREADY_PAID, or IDEMPOTENCY_KEY_IN_FLIGHT"},
+        410: {"description": "RESERVATION_EXPIRED"},
+    },
+)
+async def pay(
+    resources: ResourcesDep,
+    user_id: CurrentUserId,
+    queue_token: QueueToken,
+    body: PaymentRequest,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    async def pay_once() -> tuple[int, dict[str, Any]]:
+        payment = await service.pay(
+            resources,
+            user_id=user_id,
+            reservation_id=body.reservation_id,
+            token_concert_id=queue_token.concert_id,
+            queue_token=queue_token.token,
+        )
+        return status.HTTP_201_CREATED, payment.model_dump(mode="json")
+
+    answer = await run_once(
+        resources.pool,
+        user_id=user_id,
+        scope="payments",
+        key=idempotency_key,
+        request=body.model_dump(mode="json"),
+        action=pay_once,
+    )
+    return respond(answer)

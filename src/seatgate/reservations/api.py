@@ -1,0 +1,63 @@
+"""Holding a seat and reading one's own reservation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, status
+from starlette.responses import Response
+
+from seatgate.http.deps import CurrentUserId, ResourcesDep
+from seatgate.idempotency.deps import IdempotencyKey, respond
+from seatgate.idempotency.service import run_once
+from seatgate.queue.deps import ActiveQueueToken
+from seatgate.reservations import service
+from seatgate.reservations.schemas import MAX_ID, HeldSeat, HoldRequest, Reservation
+
+router = APIRouter(prefix="/api/v1/reservations", tags=["reservations"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HeldSeat,
+    responses={409: {"description": "SEAT_UNAVAILABLE, or IDEMPOTENCY_KEY_IN_FLIGHT"}},
+)
+async def hold_seat(
+    resources: ResourcesDep,
+    user_id: CurrentUserId,
+    queue_token: ActiveQueueToken,
+    body: HoldRequest,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    async def hold() -> tuple[int, dict[str, Any]]:
+        held = await service.hold_seat(
+            resources.pool,
+            resources.settings,
+            user_id=user_id,
+            schedule_id=body.schedule_id,
+            seat_id=body.seat_id,
+            token_concert_id=queue_token.concert_id,
+        )
+        return status.HTTP_201_CREATED, held.model_dump(mode="json")
+
+    answer = await run_once(
+        resources.pool,
+        user_id=user_id,
+        scope="reservations",
+        key=idempotency_key,
+        request=body.model_dump(mode="json"),
+        action=hold,
+    )
+    return respond(answer)
+
+
+@router.get("/{reservation_id}")
+async def get_reservation(
+    resources: ResourcesDep,
+    user_id: CurrentUserId,
+    reservation_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> Reservation:
+    return await service.get_reservation(
+        resources.pool, user_id=user_id, reservation_id=reservation_id
+    )

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from seatgate.reservations.domain import ReservationStatus
+
+MAX_ID = 2**63 - 1
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schedule_id: int = Field(ge=1, le=MAX_ID, strict=True)
+    seat_id: int = Field(ge=1, le=MAX_ID, strict=True)
+
+
+class HeldSeat(BaseModel):
+    reservation_id: int
+    status: ReservationStatus
+    seat_id: int
+    schedule_id: int
+    price: int
+    expires_at: datetime
+
+
+class Reservation(BaseModel):
+    reservation_id: int
+    status: ReservationStatus
+    seat_id: int
+    schedule_id: int
+    concert_id: int
+    price: int
+    expires_at: datetime
+    confirmed_at: datetime | None
