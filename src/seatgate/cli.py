@@ -23,6 +23,7 @@ else:
 FEATURE_COMMANDS: tuple[str, ...] = (
     "seatgate.scheduler.cli",
     "seatgate.catalog.cli",
+    "seatgate.doctor.cli",
 )
 
 
