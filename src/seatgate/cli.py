@@ -24,6 +24,7 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "seatgate.scheduler.cli",
     "seatgate.catalog.cli",
     "seatgate.doctor.cli",
+    "seatgate.messaging.cli",
 )
 
 

@@ -11,6 +11,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from seatgate.messaging.consumer import run_consumers
+from seatgate.messaging.relay import run_relay
 from seatgate.resources import Resources
 from seatgate.scheduler.jobs import scheduler_jobs
 from seatgate.scheduler.runner import run_scheduler
@@ -25,7 +27,7 @@ async def _scheduler(resources: Resources, stop: asyncio.Event) -> None:
 
 
 def in_process_workers() -> dict[str, Worker]:
-    return {"scheduler": _scheduler}
+    return {"scheduler": _scheduler, "relay": run_relay, "consumer": run_consumers}
 
 
 class WorkerGroup:

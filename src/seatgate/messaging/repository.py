@@ -1,4 +1,5 @@
-"""The relay's SQL on the outbox table (writes go through outbox.record)."""
+"""messaging SQL: the relay on the outbox table (writes go through outbox.record), and
+the consumers' dedupe and projection."""
 
 from __future__ import annotations
 
@@ -100,3 +101,57 @@ async def pending(pool: Any) -> tuple[int, datetime | None]:
 async def delete_published(pool: Any, *, older_than_seconds: int, limit: int = 5000) -> int:
     status = await pool.execute(DELETE_PUBLISHED_SQL, older_than_seconds, limit)
     return int(status.split()[-1])
+
+
+# --- consumer side ------------------------------------------------------------------------------
+REMEMBER_SQL = """
+INSERT INTO processed_events (consumer, event_id)
+SELECT $1, unnest($2::uuid[])
+ON CONFLICT DO NOTHING
+RETURNING event_id
+"""
+
+ADD_SALES_SQL = """
+INSERT INTO sales_by_schedule (schedule_id, concert_id, holds, releases, confirmations, revenue)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
+                     $6::bigint[])
+ON CONFLICT (schedule_id) DO UPDATE SET
+    holds = sales_by_schedule.holds + EXCLUDED.holds,
+    releases = sales_by_schedule.releases + EXCLUDED.releases,
+    confirmations = sales_by_schedule.confirmations + EXCLUDED.confirmations,
+    revenue = sales_by_schedule.revenue + EXCLUDED.revenue,
+    updated_at = now()
+"""
+
+
+async def remember_processed(
+    conn: Any, consumer: str, event_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Record the events as processed by `consumer`; return those it had not seen before."""
+    # Sorted: two consumers inserting overlapping ids (after a rebalance) lock in one order.
+    records = await conn.fetch(REMEMBER_SQL, consumer, sorted(set(event_ids)))
+    return {record["event_id"] for record in records}
+
+
+@dataclass
+class SalesDelta:
+    concert_id: int
+    holds: int = 0
+    releases: int = 0
+    confirmations: int = 0
+    revenue: int = 0
+
+
+async def add_sales(conn: Any, deltas: dict[int, SalesDelta]) -> None:
+    if not deltas:
+        return
+    schedules = sorted(deltas)  # a fixed order, so concurrent consumers cannot deadlock
+    await conn.execute(
+        ADD_SALES_SQL,
+        schedules,
+        [deltas[s].concert_id for s in schedules],
+        [deltas[s].holds for s in schedules],
+        [deltas[s].releases for s in schedules],
+        [deltas[s].confirmations for s in schedules],
+        [deltas[s].revenue for s in schedules],
+    )

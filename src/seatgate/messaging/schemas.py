@@ -78,6 +78,9 @@ class PaymentCompletedData(EventData):
     payment_id: Id
     reservation_id: Id
     user_id: Id
+    seat_id: Id
+    schedule_id: Id
+    concert_id: Id
     amount: int = Field(ge=0)
 
 

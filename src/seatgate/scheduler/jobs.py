@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from seatgate.idempotency import service as idempotency
+from seatgate.messaging.relay import outbox_cleanup_job
 from seatgate.queue import admission
 from seatgate.reservations import service as reservations
 from seatgate.resources import Resources
@@ -29,4 +30,5 @@ def scheduler_jobs(settings: Settings) -> list[Job]:
         Job("queue-admission", tick, admission.admit),
         Job("hold-expiry", HOLD_EXPIRY_SECONDS, _expire_holds),
         Job("idempotency-prune", IDEMPOTENCY_PRUNE_SECONDS, _prune_idempotency_keys),
+        outbox_cleanup_job(),
     ]

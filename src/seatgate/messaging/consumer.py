@@ -1,0 +1,267 @@
+"""Idempotent consumers: dedupe on event_id in the transaction of the effect, commit
+offsets only after it, retry what fails, and park what keeps failing in `<topic>.dlq`.
+
+A batch is applied in one transaction; if it fails for a reason other than the
+database being unreachable, its events are retried one by one so that only the
+poison one ends in the DLQ. Database outages are waited out, never dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import asyncpg
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+from seatgate.messaging import repository
+from seatgate.messaging.envelope import Envelope
+from seatgate.messaging.kafka import consumer_config, dlq_topic, kafka_topic, logical_topic
+from seatgate.messaging.lag import report_lag
+from seatgate.messaging.publisher import Message, Publisher
+from seatgate.messaging.schemas import EventData, InvalidEvent, parse_event
+from seatgate.messaging.topics import ensure_topics
+from seatgate.resources import Resources
+
+log = logging.getLogger("seatgate.consumer")
+
+BATCH_SIZE = 500
+POLL_SECONDS = 0.5
+LAG_SECONDS = 5.0
+RETRY_FIRST_SECONDS = 0.1
+RETRY_MAX_SECONDS = 5.0
+# The database being unreachable is not the message's fault: wait, never dead-letter.
+UNAVAILABLE = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.ConnectionFailureError,
+    asyncpg.AdminShutdownError,
+)
+
+
+class Projection(Protocol):
+    name: str
+    topics: tuple[str, ...]
+
+    async def apply(self, conn: Any, events: list[tuple[Envelope, EventData]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Item:
+    message: Any
+    envelope: Envelope
+    data: EventData
+
+
+class Stopped(Exception):
+    """The worker was asked to stop while it waited; offsets stay uncommitted."""
+
+
+class EventConsumer:
+    def __init__(self, resources: Resources, projection: Projection, *, group: str = "") -> None:
+        self._resources = resources
+        self._settings = resources.settings
+        self._projection = projection
+        self.group = group or f"seatgate-{projection.name}"
+        self._dead_letters = Publisher(resources.settings)
+        self._broker_lost = False
+        self._stop = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+        self._dead_letters.start()
+        try:
+            with contextlib.suppress(Stopped):
+                await self._run()
+        finally:
+            await self._dead_letters.close()
+
+    async def _run(self) -> None:
+        delay = 0.0
+        while not self._stop.is_set():
+            try:
+                consumer = await asyncio.to_thread(self._open)
+            except Exception as error:
+                delay = min(RETRY_MAX_SECONDS, max(RETRY_FIRST_SECONDS, delay * 2))
+                log.warning("consumer cannot start", extra={"error": str(error)[:300]})
+                await self._sleep(delay)
+                continue
+            delay = 0.0
+            try:
+                await self._consume(consumer)
+            except Stopped:
+                raise
+            except Exception:
+                log.exception("consumer failed; reopening", extra={"group": self.group})
+                await self._sleep(1.0)
+            finally:
+                await asyncio.to_thread(_close, consumer)
+
+    def _open(self) -> Any:
+        ensure_topics(self._settings)
+        consumer = Consumer(consumer_config(self._settings, self.group, error_cb=self._on_error))
+        consumer.subscribe(
+            [kafka_topic(self._settings, topic) for topic in self._projection.topics]
+        )
+        return consumer
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self._broker_lost = True
+
+    async def _consume(self, consumer: Any) -> None:
+        next_lag = 0.0
+        while not self._stop.is_set():
+            if self._broker_lost:
+                # The broker may come back empty, with offsets restarting at 0; a consumer
+                # kept open would fetch from its old positions and skip the new messages.
+                # A fresh one reads its position from what the broker has committed.
+                await self._wait_for_broker()
+                return
+            messages = await asyncio.to_thread(consumer.consume, BATCH_SIZE, POLL_SECONDS)
+            batch = [message for message in messages if message.error() is None]
+            for message in messages:
+                if message.error() is not None and not _harmless(message.error()):
+                    log.warning("consume error", extra={"error": str(message.error())})
+            if batch:
+                await self._handle(batch)
+                await asyncio.to_thread(_commit, consumer, batch)
+            if time.monotonic() >= next_lag:
+                next_lag = time.monotonic() + LAG_SECONDS
+                await asyncio.to_thread(report_lag, consumer, self.group)
+
+    async def _wait_for_broker(self) -> None:
+        delay = RETRY_FIRST_SECONDS
+        while not self._stop.is_set():
+            try:
+                await asyncio.to_thread(ensure_topics, self._settings)
+            except Exception:
+                await self._sleep(delay)
+                delay = min(RETRY_MAX_SECONDS, delay * 2)
+                continue
+            self._broker_lost = False
+            log.info("broker is back; reopening the consumer", extra={"group": self.group})
+            return
+
+    async def _handle(self, batch: list[Any]) -> None:
+        items: list[Item] = []
+        for message in batch:
+            try:
+                topic = logical_topic(self._settings, message.topic())
+                envelope, data = parse_event(message.value() or b"", topic=topic)
+            except InvalidEvent as error:
+                await self._dead_letter(message, f"invalid: {error}", attempts=1)
+                continue
+            items.append(Item(message, envelope, data))
+        if not items:
+            return
+        if await self._apply(items, attempts=1):
+            return
+        for item in items:
+            await self._apply(
+                [item], attempts=self._settings.consumer_max_attempts, dead_letter=True
+            )
+
+    async def _apply(self, items: list[Item], *, attempts: int, dead_letter: bool = False) -> bool:
+        """Apply once per attempt; True when done (applied, or parked in the DLQ)."""
+        attempt = 0
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await self._transaction(items)
+                return True
+            except UNAVAILABLE as error:
+                log.warning("database unavailable; waiting", extra={"error": str(error)[:300]})
+            except Exception as error:
+                attempt += 1
+                if attempt >= attempts:
+                    if not dead_letter:
+                        return False
+                    reason = f"{type(error).__name__}: {error}"
+                    await self._dead_letter(items[0].message, reason, attempts=attempt)
+                    return True
+                log.warning(
+                    "event failed; retrying",
+                    extra={"event_id": str(items[0].envelope.event_id), "attempt": attempt},
+                )
+            await self._sleep(delay)
+            delay = min(RETRY_MAX_SECONDS, delay * 2)
+
+    async def _transaction(self, items: list[Item]) -> None:
+        async with self._resources.pool.acquire() as conn, conn.transaction():
+            fresh = await repository.remember_processed(
+                conn, self._projection.name, [item.envelope.event_id for item in items]
+            )
+            events: list[tuple[Envelope, EventData]] = []
+            for item in items:
+                if item.envelope.event_id in fresh:
+                    fresh.discard(item.envelope.event_id)  # a duplicate in the same batch
+                    events.append((item.envelope, item.data))
+            if events:
+                await self._projection.apply(conn, events)
+
+    async def _dead_letter(self, message: Any, reason: str, *, attempts: int) -> None:
+        headers = [
+            *(message.headers() or []),
+            ("dlq.original.topic", message.topic().encode()),
+            ("dlq.original.partition", str(message.partition()).encode()),
+            ("dlq.original.offset", str(message.offset()).encode()),
+            ("dlq.consumer", self._projection.name.encode()),
+            ("dlq.attempts", str(attempts).encode()),
+            ("dlq.error", reason[:2000].encode()),
+            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        key = message.key()
+        parked = Message(
+            dlq_topic(message.topic()), key.decode() if key else "", message.value() or b"", headers
+        )
+        (error,) = await self._dead_letters.publish([parked])
+        if error is not None:
+            raise error  # not committed: the message comes back after the reopen
+        log.error(
+            "event parked in the DLQ",
+            extra={"topic": parked.topic, "offset": message.offset(), "error": reason[:300]},
+        )
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        if self._stop.is_set():
+            raise Stopped
+
+
+def _harmless(error: KafkaError) -> bool:
+    return error.code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART)
+
+
+def _commit(consumer: Any, batch: list[Any]) -> None:
+    """Commit the next offset of each partition the batch touched."""
+    highest: dict[tuple[str, int], int] = {}
+    for message in batch:
+        place = (message.topic(), message.partition())
+        highest[place] = max(highest.get(place, -1), message.offset())
+    offsets = [TopicPartition(topic, part, offset + 1) for (topic, part), offset in highest.items()]
+    try:
+        consumer.commit(offsets=offsets, asynchronous=False)
+    except KafkaException as error:
+        # A rebalance took the partition: its new owner gets these again and dedupes them.
+        log.warning("offset commit failed", extra={"error": str(error)})
+
+
+def _close(consumer: Any) -> None:
+    with contextlib.suppress(Exception):
+        consumer.close()
+
+
+async def run_consumers(resources: Resources, stop: asyncio.Event) -> None:
+    """Every consumer seatgate runs (today: the sales projection)."""
+    from seatgate.messaging.projection import SalesProjection
+
+    await EventConsumer(resources, SalesProjection()).run(stop)

@@ -1,0 +1,34 @@
+"""seatgate_consumer_lag{group,topic}: messages between a group's position and the log end."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from confluent_kafka import OFFSET_INVALID, KafkaException
+
+from seatgate.observability import metrics
+
+log = logging.getLogger("seatgate.consumer")
+WATERMARK_TIMEOUT_SECONDS = 1.0
+
+
+def report_lag(consumer: Any, group: str) -> dict[str, int]:
+    """Sum the lag of the partitions assigned to this consumer, per topic (blocking)."""
+    per_topic: dict[str, int] = {}
+    try:
+        assigned = consumer.assignment()
+        positions = consumer.position(assigned) if assigned else []
+        for partition in positions:
+            low, high = consumer.get_watermark_offsets(
+                partition, timeout=WATERMARK_TIMEOUT_SECONDS, cached=False
+            )
+            position = partition.offset if partition.offset != OFFSET_INVALID else low
+            lag = max(0, high - max(position, low))
+            per_topic[partition.topic] = per_topic.get(partition.topic, 0) + lag
+    except KafkaException as error:
+        log.debug("lag unavailable", extra={"error": str(error)})
+        return {}
+    for topic, lag in per_topic.items():
+        metrics.consumer_lag.labels(group, topic).set(lag)
+    return per_topic
