@@ -1,0 +1,1 @@
+"""The load-test report (see generate.py)."""
