@@ -73,6 +73,7 @@ class EventConsumer:
         self._dead_letters = Publisher(resources.settings)
         self._broker_lost = False
         self._stop = asyncio.Event()
+        self.handled = 0  # messages taken care of (applied, duplicate or parked)
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
@@ -133,6 +134,7 @@ class EventConsumer:
             if batch:
                 await self._handle(batch)
                 await asyncio.to_thread(_commit, consumer, batch)
+                self.handled += len(batch)
             if time.monotonic() >= next_lag:
                 next_lag = time.monotonic() + LAG_SECONDS
                 await asyncio.to_thread(report_lag, consumer, self.group)
