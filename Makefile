@@ -24,6 +24,9 @@ install: $(STAMP) ## Create .venv and install seatgate with its locked dependenc
 run: $(STAMP) ## Run the whole system on embedded PostgreSQL, Redis and Kafka (Ctrl-C stops it)
 	exec $(BIN)/seatgate dev
 
+monitor: $(STAMP) ## Prometheus + Alertmanager (Debian) + a webhook receiver against a running `make run` (ARGS=--help)
+	exec $(BIN)/python -m seatgate.observability.monitor $(ARGS)
+
 test: $(STAMP) ## Run the whole test suite (real PostgreSQL, Redis, Kafka-protocol broker)
 	$(BIN)/python -m pytest
 
