@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format lock bench clean
+.PHONY: help install run monitor test lint format lock bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
 format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
+
+bench: $(STAMP) ## Benchmarks: queue status-poll cost at 1k, 10k and 100k waiting tokens
+	$(BIN)/python -m benchmarks.queue_poll
 
 lock: $(STAMP) ## Re-resolve requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
 	$(BIN)/python -m pip install -q uv
