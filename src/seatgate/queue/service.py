@@ -1,8 +1,8 @@
 """Waiting-room commands: issue a token, poll it, leave, and expire it after payment.
 
 Nothing here writes PostgreSQL: each change and its outbox event are one Lua script
-in Redis (store.py). PostgreSQL is read only to learn whether a concert exists, and
-that answer is cached in Redis.
+in Redis (store.py). PostgreSQL is read only to learn whether a concert exists (through
+the catalog), and that answer is cached in Redis.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from seatgate.catalog import service as catalog
 from seatgate.errors import Forbidden, NotFound, QueueTokenInvalid
 from seatgate.messaging.envelope import QUEUE_TOPIC, make_event
 from seatgate.observability.metrics import queue_tokens_issued_total
-from seatgate.queue import repository
 from seatgate.queue.domain import (
     ACTIVE,
     EXPIRED,
@@ -47,7 +47,7 @@ def queue_event(event_type: str, token: str, at_ms: int, **data: Any) -> str:
 
 
 async def _cache_concert(resources: Resources, key: str, concert_id: int) -> None:
-    exists = await repository.concert_exists(resources.pool, concert_id)
+    exists = await catalog.concert_exists(resources.pool, concert_id=concert_id)
     ttl = CONCERT_CACHE_SECONDS if exists else UNKNOWN_CONCERT_CACHE_SECONDS
     await resources.redis.set(key, "1" if exists else "0", ex=ttl)
 
