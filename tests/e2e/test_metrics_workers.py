@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -9,8 +12,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from seatgate.embedded.process import choose_port
 from seatgate.settings import Settings
-from tests.api_process import running_api
+from tests.api_process import running_api, seatgate_env
 
 POOL_SIZE = 10
 WORKERS = 2
@@ -59,3 +63,29 @@ def test_one_scrape_sums_every_worker(two_workers: str) -> None:
         assert samples(text, "http_requests_total")[healthz] >= requests
         assert samples(text, "seatgate_db_pool_size")[()] == POOL_SIZE * WORKERS
         assert samples(text, "seatgate_db_pool_in_use")[()] >= 0
+
+
+def test_the_scheduler_serves_its_own_metrics_with_its_pool(settings: Settings) -> None:
+    port = choose_port(None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seatgate", "scheduler", "--metrics-port", str(port)],
+        env=seatgate_env(settings, SEATGATE_DB_POOL_SIZE=str(POOL_SIZE)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"scheduler exited: {process.stderr.read() if process.stderr else ''}")
+            with contextlib.suppress(httpx.HTTPError):
+                pool = samples(scrape(f"http://127.0.0.1:{port}"), "seatgate_db_pool_size")
+                if pool.get(()) == POOL_SIZE:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail("the scheduler's /metrics never showed its pool")
+            time.sleep(0.3)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -12,7 +12,11 @@ from seatgate.cli import Commands, add_command, command_settings
 from seatgate.messaging.consumer import run_consumers
 from seatgate.messaging.dlq import replay, topic_choice
 from seatgate.messaging.relay import run_relay
-from seatgate.observability.exposition import add_metrics_port_option, serve_metrics_from_args
+from seatgate.observability.exposition import (
+    PoolGauges,
+    add_metrics_port_option,
+    serve_metrics_from_args,
+)
 from seatgate.observability.logging import configure_logging
 from seatgate.resources import Resources
 from seatgate.settings import Settings
@@ -91,9 +95,12 @@ async def _until_stopped(settings: Settings, worker: Worker, name: str) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     resources = await Resources.open(settings)
+    pool_gauges = PoolGauges(resources.pool)
+    pool_gauges.start()
     log.info("worker started", extra={"worker": name})
     try:
         await worker(resources, stop)
     finally:
+        await pool_gauges.stop()
         await resources.close()
         log.info("worker stopped", extra={"worker": name})

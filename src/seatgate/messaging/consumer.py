@@ -26,6 +26,7 @@ from seatgate.messaging.lag import report_lag
 from seatgate.messaging.publisher import Message, Publisher
 from seatgate.messaging.schemas import EventData, InvalidEvent, parse_event
 from seatgate.messaging.topics import ensure_topics
+from seatgate.observability.metrics import dlq_messages_total
 from seatgate.resources import Resources
 
 log = logging.getLogger("seatgate.consumer")
@@ -227,6 +228,7 @@ class EventConsumer:
         (error,) = await self._dead_letters.publish([parked])
         if error is not None:
             raise error  # not committed: the message comes back after the reopen
+        dlq_messages_total.labels(parked.topic).inc()
         log.error(
             "event parked in the DLQ",
             extra={"topic": parked.topic, "offset": message.offset(), "error": reason[:300]},

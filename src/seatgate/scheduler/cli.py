@@ -8,7 +8,11 @@ import logging
 import signal
 
 from seatgate.cli import Commands, add_command, command_settings
-from seatgate.observability.exposition import add_metrics_port_option, serve_metrics_from_args
+from seatgate.observability.exposition import (
+    PoolGauges,
+    add_metrics_port_option,
+    serve_metrics_from_args,
+)
 from seatgate.observability.logging import configure_logging
 from seatgate.resources import Resources
 from seatgate.scheduler.jobs import scheduler_jobs
@@ -46,10 +50,13 @@ async def run_until_stopped(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     resources = await Resources.open(settings)
+    pool_gauges = PoolGauges(resources.pool)
+    pool_gauges.start()
     jobs = scheduler_jobs(settings)
     log.info("scheduler started", extra={"jobs": [job.name for job in jobs]})
     try:
         await run_scheduler(resources, jobs, stop)
     finally:
+        await pool_gauges.stop()
         await resources.close()
         log.info("scheduler stopped")
