@@ -51,7 +51,7 @@ async def fill(resources: Resources, tokens: list[tuple[str, int]], upto: int) -
                 "QueueTokenIssued", token, now, user_id=user_id, concert_id=CONCERT_ID
             )
             script_keys = [keys.concert, keys.users, keys.seq, keys.waiting, keys.polled]
-            script_keys += [store.token_key(token), store.concerts, store.outbox]
+            script_keys += [store.token_key(token), store.concerts, store.outbox, keys.admission]
             args = [store.token_prefix, token, user_id, CONCERT_ID, now, event, QUEUE_TOPIC]
             await store.issue(keys=script_keys, args=args, client=pipe)
             tokens.append((token, user_id))

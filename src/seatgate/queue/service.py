@@ -61,16 +61,8 @@ async def issue_token(
     at_ms = now_ms(now)
     token = new_token(resources.settings.jwt_secret, concert_id)
     event = queue_event("QueueTokenIssued", token, at_ms, user_id=user_id, concert_id=concert_id)
-    script_keys = [
-        keys.concert,
-        keys.users,
-        keys.seq,
-        keys.waiting,
-        keys.polled,
-        store.token_key(token),
-        store.concerts,
-        store.outbox,
-    ]
+    script_keys = [keys.concert, keys.users, keys.seq, keys.waiting, keys.polled]
+    script_keys += [store.token_key(token), store.concerts, store.outbox, keys.admission]
     args = [store.token_prefix, token, user_id, concert_id, at_ms, event, QUEUE_TOPIC]
     reply = await store.issue(keys=script_keys, args=args)
     if as_text(reply[0]) == "UNCACHED":
@@ -82,15 +74,14 @@ async def issue_token(
     if kind == "NEW":
         queue_tokens_issued_total.inc()
     issued = as_text(reply[1]) or token
-    return await poll(resources, token=issued, user_id=user_id, now=now), kind == "NEW"
+    return _status(resources, issued, concert_id, reply[2], at_ms), kind == "NEW"
 
 
 async def poll(
     resources: Resources, *, token: str, user_id: int, now: float | None = None
 ) -> QueueStatus:
     """The owner's status read; it also records that the owner is still there."""
-    settings = resources.settings
-    concert_id = concert_of_token(settings.jwt_secret, token)
+    concert_id = concert_of_token(resources.settings.jwt_secret, token)
     store = store_of(resources)
     keys = store.for_concert(concert_id)
     at_ms = now_ms(now)
@@ -102,6 +93,14 @@ async def poll(
         raise QueueTokenInvalid("Queue token is unknown or expired long ago")
     if len(reply) == 1:
         raise Forbidden("Queue token belongs to another user")
+    return _status(resources, token, concert_id, reply, at_ms)
+
+
+def _status(
+    resources: Resources, token: str, concert_id: int, reply: list[Any], at_ms: int
+) -> QueueStatus:
+    """A QueueStatus from the store's status reply (see store.STATUS_FN)."""
+    settings = resources.settings
     status = as_text(reply[1])
     expires_ms = _int(reply[3])
     if status == WAITING:

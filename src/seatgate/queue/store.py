@@ -19,16 +19,37 @@ from typing import Any
 
 from seatgate.resources import Resources
 
-# KEYS: concert, users, seq, waiting, polled, token, concerts, outbox
+# The status of a token as {user_id, status, sequence, expires_ms, rank, last poll ms, rate};
+# reading a WAITING token's status is its owner polling, which keeps it from going idle.
+STATUS_FN = """
+local function status_of(tkey, waiting, polled, admission, token, now)
+  local h = redis.call('HMGET', tkey, 'user_id', 'status', 'sequence', 'expires_ms')
+  local rank = -1
+  local seen = false
+  if h[2] == 'WAITING' then
+    redis.call('ZADD', polled, 'XX', now, token)
+    rank = redis.call('ZRANK', waiting, token) or -1
+    seen = redis.call('ZSCORE', polled, token)
+  end
+  return {h[1], h[2], h[3], h[4] or false, rank, seen, redis.call('HGET', admission, 'rate')}
+end
+"""
+
+# KEYS: concert, users, seq, waiting, polled, token, concerts, outbox, admission
 # ARGV: token key prefix, token, user_id, concert_id, now_ms, envelope, topic
-ISSUE_LUA = """
+ISSUE_LUA = (
+    STATUS_FN
+    + """
 local known = redis.call('GET', KEYS[1])
 if not known then return {'UNCACHED'} end
 if known ~= '1' then return {'UNKNOWN'} end
 local existing = redis.call('HGET', KEYS[2], ARGV[3])
 if existing then
-  local status = redis.call('HGET', ARGV[1] .. existing, 'status')
-  if status == 'WAITING' or status == 'ACTIVE' then return {'EXISTING', existing} end
+  local tkey = ARGV[1] .. existing
+  local status = redis.call('HGET', tkey, 'status')
+  if status == 'WAITING' or status == 'ACTIVE' then
+    return {'EXISTING', existing, status_of(tkey, KEYS[4], KEYS[5], KEYS[9], existing, ARGV[5])}
+  end
 end
 local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[6], 'user_id', ARGV[3], 'concert_id', ARGV[4], 'sequence', seq,
@@ -40,25 +61,21 @@ redis.call('SADD', KEYS[7], ARGV[4])
 local event = cjson.decode(ARGV[6])
 event['data']['sequence'] = seq
 redis.call('XADD', KEYS[8], '*', 'topic', ARGV[7], 'key', ARGV[4], 'event', cjson.encode(event))
-return {'NEW', ARGV[2]}
+return {'NEW', ARGV[2], status_of(KEYS[6], KEYS[4], KEYS[5], KEYS[9], ARGV[2], ARGV[5])}
 """
+)
 
 # KEYS: token, waiting, polled, admission
 # ARGV: token, now_ms, user_id of the caller (only the owner's poll keeps a token alive)
-POLL_LUA = """
-local h = redis.call('HMGET', KEYS[1], 'user_id', 'status', 'sequence', 'expires_ms')
-if not h[1] then return false end
-if h[1] ~= ARGV[3] then return {h[1]} end
-local rank = -1
-local polled = false
-if h[2] == 'WAITING' then
-  redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[1])
-  rank = redis.call('ZRANK', KEYS[2], ARGV[1]) or -1
-  polled = redis.call('ZSCORE', KEYS[3], ARGV[1])
-end
-local rate = redis.call('HGET', KEYS[4], 'rate')
-return {h[1], h[2], h[3], h[4] or false, rank, polled, rate}
+POLL_LUA = (
+    STATUS_FN
+    + """
+local owner = redis.call('HGET', KEYS[1], 'user_id')
+if not owner then return false end
+if owner ~= ARGV[3] then return {owner} end
+return status_of(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])
 """
+)
 
 # KEYS: waiting, polled, active, admission, outbox, token keys...
 # ARGV: expected last_ms ('' = none), now_ms, allowance, max_active, weight, elapsed s,
