@@ -1,0 +1,197 @@
+"""Idempotency-Key on holds, payments and charges; balance charges and their ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import httpx
+import pytest
+
+from seatgate.idempotency import repository
+from seatgate.idempotency.service import request_hash
+from seatgate.resources import Resources
+from tests.factories import a_user, auth
+from tests.integration.reservation_helpers import a_hall, admitted_guests, outbox
+from tests.integration.test_payments_pay import RICH, hold
+
+
+async def test_same_key_and_body_replays_the_hold(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=2)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1)
+    body = {"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]}
+    headers = {**guest.headers(), "Idempotency-Key": "hold-1"}
+
+    first = await client.post("/api/v1/reservations", json=body, headers=headers)
+    again = await client.post("/api/v1/reservations", json=body, headers=headers)
+    other_body = await client.post(
+        "/api/v1/reservations", json={**body, "seat_id": hall.seat_ids[1]}, headers=headers
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (other_body.status_code, other_body.json()["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 1
+
+
+async def test_a_refusal_is_replayed_with_its_status(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=1)
+    winner, loser = await admitted_guests(clean, hall.concert_id, 2)
+    await hold(client, winner, hall)
+    body = {"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]}
+    headers = {**loser.headers(), "Idempotency-Key": "k"}
+
+    first = await client.post("/api/v1/reservations", json=body, headers=headers)
+    again = await client.post("/api/v1/reservations", json=body, headers=headers)
+
+    assert (first.status_code, first.json()["code"]) == (409, "SEAT_UNAVAILABLE")
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["code"] == "SEAT_UNAVAILABLE"
+
+
+async def test_a_key_in_flight_is_409(client: httpx.AsyncClient, clean: Resources) -> None:
+    [hall] = await a_hall(clean, seats=1)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1)
+    body = {"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]}
+    # A first request with this key has claimed it and not answered yet.
+    digest = request_hash("reservations", body)
+    assert await repository.claim(
+        clean.pool, guest.user_id, "reservations", "busy", digest, stale_after=60
+    )
+
+    response = await client.post(
+        "/api/v1/reservations", json=body, headers={**guest.headers(), "Idempotency-Key": "busy"}
+    )
+
+    assert (response.status_code, response.json()["code"]) == (409, "IDEMPOTENCY_KEY_IN_FLIGHT")
+    assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 0
+
+
+async def test_concurrent_payments_with_one_key_pay_once_and_agree(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=1)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1, balance=RICH)
+    held = await hold(client, guest, hall)
+    headers = {**guest.headers(), "Idempotency-Key": "pay-once"}
+    body = {"reservation_id": held["reservation_id"]}
+
+    racing = await asyncio.gather(
+        *(client.post("/api/v1/payments", json=body, headers=headers) for _ in range(10))
+    )
+    replay = await client.post("/api/v1/payments", json=body, headers=headers)
+
+    codes = Counter(r.status_code for r in racing)
+    assert codes[201] >= 1
+    assert set(codes) <= {201, 409}
+    assert {r.json()["code"] for r in racing if r.status_code == 409} <= {
+        "IDEMPOTENCY_KEY_IN_FLIGHT"
+    }
+    assert replay.status_code == 201
+    assert {r.json()["payment_id"] for r in [*racing, replay] if r.status_code == 201} == {
+        replay.json()["payment_id"]
+    }
+    assert await clean.pool.fetchval("SELECT count(*) FROM payments") == 1
+    balance = await clean.pool.fetchval("SELECT balance FROM users WHERE id = $1", guest.user_id)
+    assert balance == RICH - held["price"]
+
+
+async def test_another_users_key_is_their_own(client: httpx.AsyncClient, clean: Resources) -> None:
+    first, second = await a_user(clean), await a_user(clean)
+    headers = {"Idempotency-Key": "same"}
+
+    one = await client.post(
+        "/api/v1/users/me/balance/charge", json={"amount": 10}, headers={**auth(first), **headers}
+    )
+    two = await client.post(
+        "/api/v1/users/me/balance/charge", json={"amount": 20}, headers={**auth(second), **headers}
+    )
+
+    assert one.json() == {"user_id": first.user_id, "balance": 10}
+    assert two.json() == {"user_id": second.user_id, "balance": 20}
+
+
+async def test_charge_adds_to_the_balance_with_a_ledger_row_and_an_event(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    user = await a_user(clean, balance=500)
+    headers = {**auth(user), "Idempotency-Key": "top-up-1"}
+
+    first = await client.post(
+        "/api/v1/users/me/balance/charge", json={"amount": 1_000}, headers=headers
+    )
+    replay = await client.post(
+        "/api/v1/users/me/balance/charge", json={"amount": 1_000}, headers=headers
+    )
+    plain = await client.post(
+        "/api/v1/users/me/balance/charge", json={"amount": 1}, headers=auth(user)
+    )
+
+    assert first.status_code == 200, first.text
+    assert first.json() == replay.json() == {"user_id": user.user_id, "balance": 1_500}
+    assert plain.json()["balance"] == 1_501
+    ledger = await clean.pool.fetch(
+        "SELECT delta, reason FROM balance_ledger WHERE user_id = $1 ORDER BY id", user.user_id
+    )
+    assert [(r["delta"], r["reason"]) for r in ledger] == [
+        (500, "INITIAL"),
+        (1_000, "CHARGE"),
+        (1, "CHARGE"),
+    ]
+    events = await outbox(clean, "BalanceCharged")
+    assert [(key, e.data["amount"], e.data["balance"]) for key, e in events] == [
+        (f"user:{user.user_id}", 1_000, 1_500),
+        (f"user:{user.user_id}", 1, 1_501),
+    ]
+    assert len({e.event_id for _, e in events}) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": 0},
+        {"amount": -5},
+        {"amount": 10**30},
+        {"amount": 10_000_001},
+        {"amount": "100"},
+        {"amount": 1.5},
+        {"amount": True},
+        {"amount": None},
+        {},
+        {"amount": 5, "currency": "USD"},
+    ],
+)
+async def test_bad_charges_are_422_problems_and_change_nothing(
+    client: httpx.AsyncClient, clean: Resources, body: object
+) -> None:
+    user = await a_user(clean, balance=7)
+
+    response = await client.post("/api/v1/users/me/balance/charge", json=body, headers=auth(user))
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    balance = await client.get("/api/v1/users/me/balance", headers=auth(user))
+    assert balance.json()["balance"] == 7
+
+
+async def test_bad_idempotency_keys_are_422(client: httpx.AsyncClient, clean: Resources) -> None:
+    user = await a_user(clean)
+    for key in ("x" * 256, "has space"):
+        response = await client.post(
+            "/api/v1/users/me/balance/charge",
+            json={"amount": 1},
+            headers={**auth(user), "Idempotency-Key": key},
+        )
+        assert (response.status_code, response.json()["code"]) == (422, "VALIDATION_ERROR")
+
+
+async def test_charging_needs_a_user(client: httpx.AsyncClient, clean: Resources) -> None:
+    response = await client.post("/api/v1/users/me/balance/charge", json={"amount": 1})
+    assert (response.status_code, response.json()["code"]) == (401, "UNAUTHENTICATED")
