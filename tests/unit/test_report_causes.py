@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from seatgate.loadtest.report.analysis import passed
 from seatgate.loadtest.report.causes import KINDS, describe
 from seatgate.loadtest.report.findings import Finding, classify, findings
 from seatgate.loadtest.report.generate import generate_report
@@ -45,14 +46,25 @@ def test_connection_refused_mid_run_names_the_target_and_when() -> None:
     assert set(refused.codes) == {"K6_1212"}
 
 
+def test_postgresql_stopped_mid_run_is_named_even_when_the_api_answered_500() -> None:
+    found = kinds("db-stopped")
+    outage = found["dependency_500"]
+    assert outage.params["dependencies"] == "database"
+    assert outage.params["mid_run"] == "yes"
+    assert outage.statuses == (500,)
+    assert found["down_after"].params["dependencies"] == "database"
+    assert not passed(read_inputs(FIXTURES / "db-stopped"))
+
+
 def test_a_stopped_broker_warns_about_outbox_age_without_failing(tmp_path: Path) -> None:
     found = kinds("broker-down")
     assert found["outbox_backlog"].severity == "warn"
-    assert found["outbox_backlog"].params == {"age_s": "42", "pending": "114", "kafka_down": "yes"}
+    assert found["outbox_backlog"].params == {"age_s": "25", "pending": "265", "kafka_down": "yes"}
     assert "down_after" not in found
+    assert all(f.severity != "fail" for f in found.values())
     report = generate_report(FIXTURES / "broker-down", "en", tmp_path)
     assert report.passed
-    assert "The oldest outbox event waited 42 s unpublished" in report.markdown.read_text()
+    assert "The oldest outbox event waited 25 s unpublished" in report.markdown.read_text()
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,24 @@ _CAUSES: dict[str, _Entry] = {
             "a test that reproduces it.",
         ),
     ),
+    "dependency_500": (
+        (
+            "의존 서비스: {dependencies} (500으로 응답)",
+            "Dependency: {dependencies} (answered as 500)",
+        ),
+        (
+            "{dependencies}에 연결하지 못했고(앱 로그의 연결 오류, 실행 후 `/readyz`), API는 이를 "
+            "`503 DEPENDENCY_UNAVAILABLE`가 아닌 `500 {codes}`로 답했습니다.",
+            "{dependencies} could not be reached (connection errors in the app log, `/readyz` after "
+            "the run), and the API answered `500 {codes}` instead of `503 DEPENDENCY_UNAVAILABLE`.",
+        ),
+        (
+            "{dependencies}를 복구하십시오. 드라이버의 연결 오류를 `DEPENDENCY_UNAVAILABLE`(503)로 "
+            "변환해 클라이언트가 재시도할 수 있게 하십시오 (`seatgate.http.problems`).",
+            "Restore {dependencies}. Map the driver's connection errors to `DEPENDENCY_UNAVAILABLE` "
+            "(503) so clients know to retry (`seatgate.http.problems`).",
+        ),
+    ),
     "server_error": (
         ("API 서버", "API server"),
         ("서버 오류 코드 {codes}가 반환되었습니다.", "The server answered error codes {codes}."),

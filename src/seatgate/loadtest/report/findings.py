@@ -14,7 +14,14 @@ from seatgate.loadtest.report.points import ErrorCount
 OUTBOX_AGE_WARN_S = 10.0
 # Classes that mean the target (or its dependency) went away: worth saying when it happened.
 _OUTAGES = frozenset(
-    {"refused", "dial_timeout", "request_timeout", "connection_lost", "dependency"}
+    {
+        "refused",
+        "dial_timeout",
+        "request_timeout",
+        "connection_lost",
+        "dependency",
+        "dependency_500",
+    }
 )
 CONTENTION_WARN_RATIO = 0.2
 _DEPENDENCIES = ("database", "redis", "kafka")
@@ -23,6 +30,15 @@ _DEPENDENCY_WORDS = {
     "redis": ("redis",),
     "kafka": ("kafka", "broker"),
 }
+_CONNECTION_WORDS = (
+    "connectionrefused",
+    "connectionerror",
+    "cannotconnect",
+    "connection reset",
+    "connection was closed",
+    "connectiondoesnotexist",
+    "connect call failed",
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,11 @@ def _named_dependencies(inputs: RunInputs, failures: list[Failure]) -> tuple[str
     return tuple(n for n in _DEPENDENCIES if n in named or n in _down_after(inputs))
 
 
+def _lost_connection(inputs: RunInputs) -> bool:
+    text = " ".join(str(e.get("exc", "")) for e in inputs.app_errors).lower()
+    return bool(_down_after(inputs)) or any(word in text for word in _CONNECTION_WORDS)
+
+
 def _request_failures(inputs: RunInputs) -> list[Finding]:
     errors, sampled = _error_counts(inputs)
     grouped: dict[str, list[ErrorCount]] = defaultdict(list)
@@ -104,18 +125,22 @@ def _request_failures(inputs: RunInputs) -> list[Finding]:
     findings = []
     for kind, members in grouped.items():
         samples = [f for f in inputs.failures if classify(f.status, f.code, f.endpoint) == kind]
-        params = {"sampled": "yes" if sampled else "no"}
         first = min(m.first_s for m in members)
-        params["first_s"] = str(first)
+        params = {"sampled": "yes" if sampled else "no", "first_s": str(first)}
+        named = _named_dependencies(inputs, samples) if kind in ("dependency", "internal") else ()
+        if named or kind == "dependency":
+            params["dependencies"] = ", ".join(named) or "?"
+        # a driver's connection error surfaced as a 500 is an outage, not a defect alone
+        outage = (
+            "dependency_500" if named and kind == "internal" and _lost_connection(inputs) else kind
+        )
         points = inputs.points
-        if kind in _OUTAGES and points is not None and points.last_success_s is not None:
+        if outage in _OUTAGES and points is not None and points.last_success_s is not None:
             # successes before the first error: the target broke during the run
             params["mid_run"] = "yes" if first > 0 else "no"
-        if kind == "dependency":
-            params["dependencies"] = ", ".join(_named_dependencies(inputs, samples)) or "?"
         findings.append(
             Finding(
-                kind=kind,
+                kind=outage,
                 severity="fail",
                 count=sum(m.count for m in members),
                 endpoints=tuple(sorted({m.endpoint for m in members})),
