@@ -35,14 +35,13 @@ def test_markdown_links_its_charts_and_html_embeds_them(tmp_path: Path) -> None:
     assert "<td>❌ fail</td>" in html
 
 
-def test_the_html_renders_in_headless_chromium(tmp_path: Path) -> None:
+def screenshot(html: Path, png: Path) -> bytes:
+    """A headless Chromium screenshot of `html` (skipped without chromium, except in CI)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing in CI; .ci/run installs it")
         pytest.skip("chromium is not installed")
-    report = generate_report(FIXTURES / "internal-500", "ko", tmp_path)
-    screenshot = tmp_path / "report.png"
     subprocess.run(
         [
             chromium,
@@ -52,14 +51,19 @@ def test_the_html_renders_in_headless_chromium(tmp_path: Path) -> None:
             "--hide-scrollbars",
             "--window-size=1200,2400",
             "--virtual-time-budget=4000",
-            f"--screenshot={screenshot}",
-            report.html.as_uri(),
+            f"--screenshot={png}",
+            html.as_uri(),
         ],
         check=True,
         capture_output=True,
         timeout=120,
     )
-    png = screenshot.read_bytes()
-    assert png.startswith(b"\x89PNG")
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG")
+    return data
+
+
+def test_the_html_renders_in_headless_chromium(tmp_path: Path) -> None:
+    report = generate_report(FIXTURES / "internal-500", "ko", tmp_path)
     # A blank page compresses to a few KB; tables, text and three charts do not.
-    assert len(png) > 60_000
+    assert len(screenshot(report.html, tmp_path / "report.png")) > 60_000
