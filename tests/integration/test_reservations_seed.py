@@ -36,7 +36,8 @@ def test_seed_command_makes_100k_seats_once_and_prints_ids(
 
     print(first.splitlines()[0])  # the measured time, for whoever runs -s
     assert "1 concerts, 2 schedules, 100000 seats created" in first
-    assert "concert_id=1 schedule_id=1 seats=50000 first seat_id=1" in first
+    assert "concert_id=1 schedule_id=1 seats=50000 seat_ids=1..50000" in first
+    assert "concert_id=1 schedule_id=2 seats=50000 seat_ids=50001..100000" in first
     assert "0 concerts, 0 schedules, 0 seats created" in second
 
 

@@ -97,7 +97,10 @@ def test_request_hash_ignores_key_order_but_not_values_or_scope() -> None:
 
 def test_seed_summary_prints_time_ids_and_truncates() -> None:
     schedules = [
-        SeededSchedule(schedule_id=i, concert_id=1, seats=5, first_seat_id=i * 5) for i in range(12)
+        SeededSchedule(
+            schedule_id=i, concert_id=1, seats=5, first_seat_id=i * 5, last_seat_id=i * 5 + 4
+        )
+        for i in range(12)
     ]
     result = SeedResult(
         concerts_created=1, schedules_created=12, seats_created=60, schedules=schedules
@@ -106,5 +109,5 @@ def test_seed_summary_prints_time_ids_and_truncates() -> None:
     lines = describe(result, 1.234)
 
     assert lines[0].startswith("seeded in 1.23 s: 1 concerts, 12 schedules, 60 seats created")
-    assert "concert_id=1 schedule_id=0 seats=5 first seat_id=0" in lines[1]
+    assert "concert_id=1 schedule_id=0 seats=5 seat_ids=0..4" in lines[1]
     assert lines[-1] == "  ... and 2 more schedules"

@@ -90,7 +90,7 @@ def describe(result: SeedResult, seconds: float) -> list[str]:
     for schedule in result.schedules[:SHOWN_SCHEDULES]:
         lines.append(
             f"  concert_id={schedule.concert_id} schedule_id={schedule.schedule_id} "
-            f"seats={schedule.seats} first seat_id={schedule.first_seat_id}"
+            f"seats={schedule.seats} seat_ids={schedule.first_seat_id}..{schedule.last_seat_id}"
         )
     if len(result.schedules) > SHOWN_SCHEDULES:
         lines.append(f"  ... and {len(result.schedules) - SHOWN_SCHEDULES} more schedules")

@@ -68,11 +68,13 @@ CROSS JOIN generate_series(1, $3::int) AS n
 WHERE c.title = ANY (SELECT format('seatgate demo concert %s', i)
                      FROM generate_series(1, $1::int) AS i)
   AND sc.starts_at < timestamptz '2030-01-01 19:00+09' + make_interval(days => $2::int)
+ORDER BY sc.id, n  -- contiguous seat ids per schedule, so a printed range is meaningful
 ON CONFLICT (schedule_id, number) DO NOTHING
 """
 
 SEEDED_SCHEDULES_SQL = """
-SELECT sc.id AS schedule_id, sc.concert_id, count(s.id) AS seats, min(s.id) AS first_seat_id
+SELECT sc.id AS schedule_id, sc.concert_id, count(s.id) AS seats,
+       min(s.id) AS first_seat_id, max(s.id) AS last_seat_id
 FROM schedules sc
 JOIN concerts c ON c.id = sc.concert_id
 LEFT JOIN seats s ON s.schedule_id = sc.id

@@ -44,6 +44,7 @@ class SeededSchedule(BaseModel):
     concert_id: int
     seats: int
     first_seat_id: int | None
+    last_seat_id: int | None
 
 
 class SeedResult(BaseModel):
