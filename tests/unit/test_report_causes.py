@@ -104,6 +104,7 @@ def test_every_class_has_cause_and_fix_in_both_languages(kind: str) -> None:
             "exit_code": "108",
             "p95_ms": "1200",
             "pool": "20/20",
+            "slowest": "token (p95 1200 ms)",
             "ratio": "40%",
             "age_s": "30",
             "pending": "5",

@@ -20,6 +20,8 @@ from seatgate.loadtest.report.text import Lang
 from seatgate.loadtest.scenarios import DASHBOARD_MIN_SECONDS, Scenario, scripts_dir, seconds
 
 K6_GRACE_SECONDS = 300
+SEATS_PER_SCHEDULE = 500
+MAX_SCHEDULES = 365
 
 
 class RunRefused(Exception):
@@ -94,11 +96,12 @@ def ensure_seats(plan: RunPlan) -> str | None:
         from seatgate.catalog.cli import seed_now
         from seatgate.settings import load_settings
 
-        per_schedule = max(50, -(-needed // 4))
-        seed_now(load_settings(), 2, 2, per_schedule)
+        # many modest schedules, not a few huge ones: every user lists a schedule's seats
+        schedules = min(MAX_SCHEDULES, max(2, -(-needed // (2 * SEATS_PER_SCHEDULE))))
+        seed_now(load_settings(), 2, schedules, SEATS_PER_SCHEDULE)
         free = probe.free_seats(plan.target)
         if free >= needed:
-            return f"seeded: 2 concerts × 2 schedules × {per_schedule} seats"
+            return f"seeded: 2 concerts × {schedules} schedules × {SEATS_PER_SCHEDULE} seats"
     if free == 0:
         raise RunRefused(
             f"{plan.target} has no free seat; fix: `seatgate seed --seats {needed}` against its "

@@ -229,13 +229,15 @@ _CAUSES: dict[str, _Entry] = {
     "slow": (
         ("API 서버 / DB 풀", "API server / DB pool"),
         (
-            "p95가 {p95_ms} ms로 1초를 넘었습니다. 실행 후 DB 풀 사용량 {pool}.",
-            "p95 was {p95_ms} ms, over 1 s. DB pool in use after the run: {pool}.",
+            "p95가 {p95_ms} ms로 1초를 넘었습니다. 가장 느린 단계: {slowest}. 실행 후 DB 풀 사용량 {pool}.",
+            "p95 was {p95_ms} ms, over 1 s. Slowest step: {slowest}. DB pool in use after the run: "
+            "{pool}.",
         ),
         (
-            "풀이 가득했다면 `SEATGATE_DB_POOL_SIZE`를 늘리고, 아니면 API 인스턴스/워커를 늘리십시오.",
-            "If the pool was full raise `SEATGATE_DB_POOL_SIZE`; otherwise add API "
-            "instances/workers.",
+            "풀이 가득했다면 `SEATGATE_DB_POOL_SIZE`를 늘리고, 아니면 CPU가 한계입니다: API 워커"
+            "(`seatgate serve --workers N`)나 인스턴스를 늘리거나 도착률을 낮추십시오.",
+            "If the pool was full raise `SEATGATE_DB_POOL_SIZE`; otherwise the CPU is the limit: add "
+            "API workers (`seatgate serve --workers N`) or instances, or lower the arrival rate.",
         ),
     ),
     "queue_timeout": (
@@ -264,8 +266,8 @@ _CAUSES: dict[str, _Entry] = {
     "contention_expected": (
         ("좌석 경합 (의도됨)", "Seat contention (intended)"),
         (
-            "경합 시나리오: 예약 시도의 {ratio}가 409였습니다 — 좌석은 한 사용자에게만 잡혔습니다.",
-            "Contention scenario: {ratio} of holds answered 409 — each seat went to one user.",
+            "경합 시나리오: 예약 시도의 {ratio}가 409(이미 잡힌 좌석)였습니다 — 같은 좌석을 두고 경쟁하면 예상되는 결과입니다.",
+            "Contention scenario: {ratio} of holds answered 409 (seat already held) — what users racing for the same seats should get.",
         ),
         ("조치 불필요.", "Nothing to fix."),
     ),
