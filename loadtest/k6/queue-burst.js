@@ -4,6 +4,7 @@ import { sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import {
+  BASE,
   SUMMARY_TREND_STATS,
   createUser,
   findSchedules,
@@ -15,8 +16,7 @@ import { record } from './lib/metrics.js';
 export { handleSummary } from './lib/summary.js';
 
 const USERS = Number(__ENV.BURST_USERS || '2000');
-const RATE = Number(__ENV.BURST_RATE || '400');
-const BASE = (__ENV.TARGET || 'http://127.0.0.1:8000').replace(/\/+$/, '');
+const RATE = Number(__ENV.BURST_RATE || '200');
 
 export const options = {
   summaryTrendStats: SUMMARY_TREND_STATS,
@@ -35,11 +35,8 @@ export const options = {
       ],
     },
   },
-  thresholds: {
-    ...thresholds(),
-    // reservations are not exercised here; the threshold stays for the report's table
-    reservation_success: [],
-  },
+  // reservations are not exercised here: the report marks that row "not exercised"
+  thresholds: (({ reservation_success: _, ...rest }) => rest)(thresholds()),
 };
 
 export function setup() {

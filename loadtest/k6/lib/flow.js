@@ -11,7 +11,8 @@ import {
   soldOut,
 } from './metrics.js';
 
-export const BASE = (__ENV.TARGET || 'http://127.0.0.1:8000').replace(/\/+$/, '');
+// TARGET from seatgate loadtest, BASE_URL from compose.yaml's k6 service.
+export const BASE = (__ENV.TARGET || __ENV.BASE_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const BALANCE = Number(__ENV.USER_BALANCE || '100000000');
 const QUEUE_TIMEOUT_S = Number(__ENV.QUEUE_TIMEOUT_S || '120');
 const POLL_INTERVAL_S = Number(__ENV.POLL_INTERVAL_S || '0.5');
