@@ -63,35 +63,26 @@ async def hold_seat(
 async def _hold(
     pool: Any, settings: Settings, *, user_id: int, schedule_id: int, seat_id: int, concert_id: int
 ) -> HeldSeat:
-    reservation_id = await repository.next_reservation_id(pool)
-    event = make_event(
-        "SeatHeld",
-        reservation_id,
-        {
-            "reservation_id": reservation_id,
-            "user_id": user_id,
-            "seat_id": seat_id,
-            "schedule_id": schedule_id,
-            "concert_id": concert_id,
-        },
-        fact=fact(reservation_id, Transition.HELD),
-    )
     for attempt in range(2):
-        try:
-            row = await repository.hold(
-                pool,
-                reservation_id=reservation_id,
-                seat_id=seat_id,
-                schedule_id=schedule_id,
-                user_id=user_id,
-                concert_id=concert_id,
-                ttl_seconds=float(settings.hold_ttl_seconds),
-                event=event,
-                event_key=seat_key(seat_id),
-            )
-        except asyncpg.UniqueViolationError:
-            # reservations_one_live_per_seat: another live reservation has the seat.
-            raise SeatUnavailable() from None
+        # One connection for both statements: every pool checkout costs a reset round trip.
+        async with pool.acquire() as conn:
+            reservation_id = await repository.next_reservation_id(conn)
+            event = _seat_held(reservation_id, user_id, schedule_id, seat_id, concert_id)
+            try:
+                row = await repository.hold(
+                    conn,
+                    reservation_id=reservation_id,
+                    seat_id=seat_id,
+                    schedule_id=schedule_id,
+                    user_id=user_id,
+                    concert_id=concert_id,
+                    ttl_seconds=float(settings.hold_ttl_seconds),
+                    event=event,
+                    event_key=seat_key(seat_id),
+                )
+            except asyncpg.UniqueViolationError:
+                # reservations_one_live_per_seat: another live reservation has the seat.
+                raise SeatUnavailable() from None
         refusal = hold_refusal(
             seat_found=row is not None,
             seat_concert_id=row["concert_id"] if row else None,
@@ -111,9 +102,23 @@ async def _hold(
         if row["lapsed_id"] is None or attempt:
             break
         # The seat's hold lapsed but no sweep has run yet: release it now through the
-        # sweep's own guarded statement, then try once more.
+        # sweep's own guarded statement (on its own connection), then try once more.
         await expire_hold(pool, reservation_id=row["lapsed_id"])
     raise SeatUnavailable()
+
+
+def _seat_held(
+    reservation_id: int, user_id: int, schedule_id: int, seat_id: int, concert_id: int
+) -> Envelope:
+    data = {
+        "reservation_id": reservation_id,
+        "user_id": user_id,
+        "seat_id": seat_id,
+        "schedule_id": schedule_id,
+        "concert_id": concert_id,
+    }
+    # price and expires_at are added by the statement that decides them.
+    return make_event("SeatHeld", reservation_id, data, fact=fact(reservation_id, Transition.HELD))
 
 
 async def expire_holds(pool: Any, *, limit: int = EXPIRY_BATCH) -> int:
