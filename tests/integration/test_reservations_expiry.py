@@ -12,6 +12,7 @@ from seatgate.payments import service as payments
 from seatgate.reservations import repository
 from seatgate.reservations import service as reservations
 from seatgate.resources import Resources
+from seatgate.scheduler.jobs import scheduler_jobs
 from tests.factories import auth
 from tests.integration.reservation_helpers import (
     Guest,
@@ -276,3 +277,18 @@ async def wait_for_lock_wait(resources: Resources) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("no session ever waited on a lock")
+
+
+async def test_the_scheduler_runs_the_hold_expiry_job(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=1)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1)
+    held = await hold(client, guest, hall)
+    await lapse(clean, held["reservation_id"])
+    [job] = [job for job in scheduler_jobs(clean.settings) if job.name == "hold-expiry"]
+
+    assert await job.run(clean) == 1
+    assert await job.run(clean) == 0
+    seats = await client.get(f"/api/v1/schedules/{hall.schedule_id}")
+    assert seats.json()["available_seats"] == 1
