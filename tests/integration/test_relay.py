@@ -38,7 +38,15 @@ async def test_relay_publishes_table_and_stream_events_with_the_envelope(clean: 
     paid = make_event(
         "PaymentCompleted",
         1,
-        {"payment_id": 9, "reservation_id": 1, "user_id": 1, "amount": 1000},
+        {
+            "payment_id": 9,
+            "reservation_id": 1,
+            "user_id": 1,
+            "seat_id": 1,
+            "schedule_id": 1,
+            "concert_id": 7,
+            "amount": 1000,
+        },
         fact="paid-1",
     )
     async with resources.pool.acquire() as conn, conn.transaction():

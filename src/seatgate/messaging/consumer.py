@@ -23,6 +23,7 @@ from seatgate.messaging import repository
 from seatgate.messaging.envelope import Envelope
 from seatgate.messaging.kafka import consumer_config, dlq_topic, kafka_topic, logical_topic
 from seatgate.messaging.lag import report_lag
+from seatgate.messaging.offsets import IncarnationOffsets
 from seatgate.messaging.publisher import Message, Publisher
 from seatgate.messaging.schemas import EventData, InvalidEvent, parse_event
 from seatgate.messaging.topics import ensure_topics
@@ -33,7 +34,7 @@ log = logging.getLogger("seatgate.consumer")
 
 BATCH_SIZE = 500
 POLL_SECONDS = 0.5
-LAG_SECONDS = 5.0
+CHECK_SECONDS = 5.0
 RETRY_FIRST_SECONDS = 0.1
 RETRY_MAX_SECONDS = 5.0
 # The database being unreachable is not the message's fault: wait, never dead-letter.
@@ -74,6 +75,7 @@ class EventConsumer:
         self._dead_letters = Publisher(resources.settings)
         self._broker_lost = False
         self._stop = asyncio.Event()
+        self._offsets = IncarnationOffsets(resources.settings)
         self.handled = 0  # messages taken care of (applied, duplicate or parked)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -96,6 +98,7 @@ class EventConsumer:
                 await self._sleep(delay)
                 continue
             delay = 0.0
+            log.info("consumer subscribed", extra={"group": self.group})
             try:
                 await self._consume(consumer)
             except Stopped:
@@ -105,12 +108,15 @@ class EventConsumer:
                 await self._sleep(1.0)
             finally:
                 await asyncio.to_thread(_close, consumer)
+                log.info("consumer closed", extra={"group": self.group})
 
     def _open(self) -> Any:
         ensure_topics(self._settings)
         consumer = Consumer(consumer_config(self._settings, self.group, error_cb=self._on_error))
+        self._offsets = IncarnationOffsets(self._settings)
         consumer.subscribe(
-            [kafka_topic(self._settings, topic) for topic in self._projection.topics]
+            [kafka_topic(self._settings, topic) for topic in self._projection.topics],
+            on_assign=self._offsets.on_assign,
         )
         return consumer
 
@@ -119,14 +125,8 @@ class EventConsumer:
             self._broker_lost = True
 
     async def _consume(self, consumer: Any) -> None:
-        next_lag = 0.0
+        next_check = 0.0
         while not self._stop.is_set():
-            if self._broker_lost:
-                # The broker may come back empty, with offsets restarting at 0; a consumer
-                # kept open would fetch from its old positions and skip the new messages.
-                # A fresh one reads its position from what the broker has committed.
-                await self._wait_for_broker()
-                return
             messages = await asyncio.to_thread(consumer.consume, BATCH_SIZE, POLL_SECONDS)
             batch = [message for message in messages if message.error() is None]
             for message in messages:
@@ -134,24 +134,16 @@ class EventConsumer:
                     log.warning("consume error", extra={"error": str(message.error())})
             if batch:
                 await self._handle(batch)
-                await asyncio.to_thread(_commit, consumer, batch)
+                await asyncio.to_thread(_commit, consumer, self._offsets.next_offsets(batch))
                 self.handled += len(batch)
-            if time.monotonic() >= next_lag:
-                next_lag = time.monotonic() + LAG_SECONDS
+            if self._broker_lost or time.monotonic() >= next_check:
+                # The broker may have come back empty: positions kept from before would
+                # skip the recreated topics' first messages (offsets.py).
+                next_check = time.monotonic() + CHECK_SECONDS
+                self._broker_lost = not await asyncio.to_thread(
+                    self._offsets.rewind_recreated, consumer
+                )
                 await asyncio.to_thread(report_lag, consumer, self.group)
-
-    async def _wait_for_broker(self) -> None:
-        delay = RETRY_FIRST_SECONDS
-        while not self._stop.is_set():
-            try:
-                await asyncio.to_thread(ensure_topics, self._settings)
-            except Exception:
-                await self._sleep(delay)
-                delay = min(RETRY_MAX_SECONDS, delay * 2)
-                continue
-            self._broker_lost = False
-            log.info("broker is back; reopening the consumer", extra={"group": self.group})
-            return
 
     async def _handle(self, batch: list[Any]) -> None:
         items: list[Item] = []
@@ -245,13 +237,7 @@ def _harmless(error: KafkaError) -> bool:
     return error.code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART)
 
 
-def _commit(consumer: Any, batch: list[Any]) -> None:
-    """Commit the next offset of each partition the batch touched."""
-    highest: dict[tuple[str, int], int] = {}
-    for message in batch:
-        place = (message.topic(), message.partition())
-        highest[place] = max(highest.get(place, -1), message.offset())
-    offsets = [TopicPartition(topic, part, offset + 1) for (topic, part), offset in highest.items()]
+def _commit(consumer: Any, offsets: list[TopicPartition]) -> None:
     try:
         consumer.commit(offsets=offsets, asynchronous=False)
     except KafkaException as error:

@@ -12,7 +12,7 @@ _client_log = logging.getLogger("seatgate.kafka.client")
 
 # A message not acknowledged within this long fails back to the relay, which releases its
 # rows and retries later; it must stay well below the outbox lease (relay.LEASE_SECONDS).
-MESSAGE_TIMEOUT_MS = 10_000
+MESSAGE_TIMEOUT_MS = 5_000
 
 
 def _bootstrap(settings: Settings) -> str:

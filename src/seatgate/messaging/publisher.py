@@ -1,9 +1,9 @@
 """An asyncio face on confluent-kafka's idempotent producer.
 
 `produce()` only queues (microseconds, safe on the event loop); a thread serves
-delivery reports and resolves one future per message. After a fatal error — the
-embedded broker loses its producer ids on restart (UnknownProducerId) — the
-producer is replaced by a new one before the next send.
+delivery reports and resolves one future per message. After any failed send or
+fatal error — the embedded broker loses its producer ids on restart
+(UnknownProducerId) — the producer is replaced by a new one before the next send.
 """
 
 from __future__ import annotations
@@ -76,14 +76,17 @@ class Publisher:
         futures = [loop.create_future() for _ in messages]
         for message, future in zip(messages, futures, strict=True):
             await self._produce(message, self._reporter(loop, future))
-        done, pending = await asyncio.wait(futures, timeout=REPORT_GRACE_SECONDS)
+        done, _ = await asyncio.wait(futures, timeout=REPORT_GRACE_SECONDS)
         results: list[Exception | None] = []
         for future in futures:
             if future in done:
                 results.append(future.result())
             else:
                 results.append(TimeoutError("no delivery report"))
-        if pending or self._fatal:
+        if self._fatal or any(result is not None for result in results):
+            # After a failed send an idempotent producer may keep waiting on sequence
+            # numbers that a restarted broker no longer knows (measured here: it times
+            # out forever without a fatal error). A fresh one costs milliseconds.
             await self.replace()
         return results
 
