@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from seatgate.embedded.kafka import EmbeddedKafka
@@ -17,6 +18,9 @@ from seatgate.messaging.projection import SalesProjection
 from seatgate.messaging.relay import Relay
 from seatgate.resources import Resources
 from tests.integration.messaging_helpers import eventually, isolated, running, seat_held
+from tests.integration.reservation_helpers import a_hall, admitted_guests
+
+SYNTHETIC_SCHEDULE = 10_000  # the seat_held() events below, apart from the hall's schedule
 
 
 @pytest.fixture
@@ -44,35 +48,69 @@ def restart(broker: EmbeddedKafka, attempts: int = 10) -> None:
 async def _write(resources: Resources, first: int, count: int) -> None:
     for start in range(first, first + count, 20):
         async with resources.pool.acquire() as conn, conn.transaction():
-            await outbox.record(conn, *(seat_held(n) for n in range(start, start + 20)))
+            await outbox.record(
+                conn,
+                *(seat_held(n, schedule_id=SYNTHETIC_SCHEDULE) for n in range(start, start + 20)),
+            )
 
 
 async def _count(resources: Resources, sql: str) -> int:
     return int(await resources.pool.fetchval(sql))
 
 
+async def _hold_and_pay(client: httpx.AsyncClient, resources: Resources) -> tuple[int, int]:
+    """Five users hold and pay over HTTP; every answer must be 201. (schedule, revenue)"""
+    [hall] = await a_hall(resources, seats=5)
+    guests = await admitted_guests(resources, hall.concert_id, 5, balance=1_000_000)
+    revenue = 0
+    for guest, seat_id in zip(guests, hall.seat_ids, strict=True):
+        held = await client.post(
+            "/api/v1/reservations",
+            json={"schedule_id": hall.schedule_id, "seat_id": seat_id},
+            headers=guest.headers(),
+        )
+        assert held.status_code == 201, held.text
+        paid = await client.post(
+            "/api/v1/payments",
+            json={"reservation_id": held.json()["reservation_id"]},
+            headers=guest.headers(),
+        )
+        assert paid.status_code == 201, paid.text
+        revenue += paid.json()["amount"]
+    return hall.schedule_id, revenue
+
+
 async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_back(
-    clean: Resources, broker: EmbeddedKafka
+    client: httpx.AsyncClient, clean: Resources, broker: EmbeddedKafka
 ) -> None:
     resources = isolated(clean, kafka_bootstrap_servers=broker.bootstrap_servers)
     processed = "SELECT count(*) FROM processed_events"
     unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-    relay = Relay(resources)
-    async with running(relay.run, EventConsumer(resources, SalesProjection()).run):
+    consumed_topics = "SELECT count(*) FROM outbox WHERE topic <> 'seatgate.queue.v1'"
+    async with running(Relay(resources).run, EventConsumer(resources, SalesProjection()).run):
         await _write(resources, 1, 200)
         await eventually(lambda: _is(resources, processed, 200), what="first 200 processed")
 
         await asyncio.to_thread(broker.stop)
-        await _write(resources, 201, 200)  # commits go on without the broker
-        assert await _count(resources, unpublished) == 200
+        # Requests and commits go on without the broker.
+        schedule_id, revenue = await _hold_and_pay(client, clean)
+        await _write(resources, 201, 200)
+        assert await _count(resources, unpublished) >= 200 + 5 * 3
 
         await asyncio.to_thread(restart, broker)
+        expected = await _count(resources, consumed_topics)
         await eventually(
-            lambda: _is(resources, processed, 400), timeout=60, what="all 400 processed"
+            lambda: _is(resources, processed, expected), timeout=60, what="every row processed"
         )
     assert await _count(resources, unpublished) == 0
-    holds = await _count(resources, "SELECT COALESCE(sum(holds), 0) FROM sales_by_schedule")
-    assert holds == 400
+    assert await resources.redis.xlen(resources.key("outbox")) == 0
+    sales = await resources.pool.fetch(
+        "SELECT schedule_id, holds, confirmations, revenue FROM sales_by_schedule"
+    )
+    assert {row["schedule_id"]: tuple(row)[1:] for row in sales} == {
+        SYNTHETIC_SCHEDULE: (400, 0, 0),
+        schedule_id: (5, 5, revenue),
+    }
 
 
 async def _is(resources: Resources, sql: str, value: int) -> bool:
