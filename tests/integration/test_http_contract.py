@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from seatgate.db.pool import create_pool
 from seatgate.main import create_app
-from seatgate.resources import Resources
+from seatgate.resources import Resources, redis_client
 from tests.factories import a_user, auth
 
 PROBLEM = "application/problem+json"
@@ -173,3 +175,83 @@ async def test_metrics_use_route_templates(client: httpx.AsyncClient, clean: Res
     text = (await client.get("/metrics")).text
     assert 'route="/api/v1/users/me/balance"' in text
     assert "/no/such/path/12345" not in text
+
+
+@pytest.mark.parametrize(
+    ("error", "dependency"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "a dependency"),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("closed mid-operation"), "database"),
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), "database"),
+        (asyncpg.exceptions.QueryCanceledError("statement timeout"), "database"),
+        (TimeoutError(), "a dependency"),
+    ],
+)
+async def test_a_dependency_failure_is_503_naming_it(
+    clean: Resources, error: Exception, dependency: str
+) -> None:
+    app: FastAPI = create_app(clean.settings, resources=clean)
+
+    @app.get("/dependency")
+    async def fail() -> None:
+        raise error
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        response = await http.get("/dependency")
+    body = assert_problem(response, 503, "DEPENDENCY_UNAVAILABLE")
+    assert body["dependency"] == dependency
+    assert response.headers["retry-after"] == "1"
+
+
+async def test_redis_down_is_503_naming_redis(clean: Resources) -> None:
+    dead = clean.settings.model_copy(
+        update={"redis_url": "redis://127.0.0.1:9/0", "connect_timeout_seconds": 1.0}
+    )
+    view = Resources(settings=dead, pool=clean.pool, redis=redis_client(dead))
+    app = create_app(dead, resources=view)
+    user = await a_user(clean)
+    concert_id = await clean.pool.fetchval(
+        "INSERT INTO concerts (title) VALUES ('Redis outage') RETURNING id"
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        response = await http.post(
+            "/api/v1/queue/tokens", json={"concert_id": concert_id}, headers=auth(user)
+        )
+    await view.redis.aclose()
+    body = assert_problem(response, 503, "DEPENDENCY_UNAVAILABLE")
+    assert body["dependency"] == "redis"
+
+
+async def test_unreachable_postgres_is_503_naming_the_database(clean: Resources) -> None:
+    app: FastAPI = create_app(clean.settings, resources=clean)
+
+    @app.get("/connect")
+    async def connect() -> None:
+        # What asyncpg raises when PostgreSQL is not listening: a builtin OSError.
+        await asyncpg.connect("postgresql://postgres@127.0.0.1:9/x", timeout=2)
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        response = await http.get("/connect")
+    body = assert_problem(response, 503, "DEPENDENCY_UNAVAILABLE")
+    assert body["dependency"] == "database"
+
+
+async def test_closed_pool_is_503_naming_the_database(clean: Resources) -> None:
+    assert clean.settings.database_url is not None
+    pool = await create_pool(clean.settings, min_size=1)
+    view = Resources(settings=clean.settings, pool=pool, redis=clean.redis)
+    app = create_app(clean.settings, resources=view)
+    user = await a_user(clean)
+    await pool.close()  # every later acquire fails like a database that went away
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        response = await http.get("/api/v1/users/me/balance", headers=auth(user))
+    body = assert_problem(response, 503, "DEPENDENCY_UNAVAILABLE")
+    assert body["dependency"] == "database"

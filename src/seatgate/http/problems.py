@@ -6,9 +6,11 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from redis import exceptions as redis_exceptions
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -100,7 +102,68 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return problem_response(422, "VALIDATION_ERROR", detail, errors=errors)
 
 
+# A dependency that is down or saturated is a 503 naming it, not a 500: the caller
+# may retry, and the operator sees at once which part to look at.
+DEPENDENCY_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (asyncpg.PostgresConnectionError, "database"),
+    (asyncpg.InterfaceError, "database"),  # includes ConnectionDoesNotExistError
+    (asyncpg.TooManyConnectionsError, "database"),
+    (asyncpg.exceptions.OperatorInterventionError, "database"),  # shutdown, statement timeout
+    (asyncpg.exceptions.CannotConnectNowError, "database"),
+    (redis_exceptions.ConnectionError, "redis"),
+    (redis_exceptions.TimeoutError, "redis"),
+    (ConnectionError, "a dependency"),
+    (TimeoutError, "a dependency"),
+)
+
+
+_CLIENT_MODULES = (("asyncpg", "database"), ("redis", "redis"), ("confluent_kafka", "kafka"))
+
+
+def _raised_by(exc: BaseException) -> str | None:
+    """Which client library a plain socket error came through (asyncpg raises the
+    builtin ConnectionRefusedError when PostgreSQL is down)."""
+    frame = exc.__traceback__
+    found = None
+    while frame is not None:
+        module = str(frame.tb_frame.f_globals.get("__name__", ""))
+        for prefix, dependency in _CLIENT_MODULES:
+            if module == prefix or module.startswith(prefix + "."):
+                found = dependency
+        frame = frame.tb_next
+    return found
+
+
+def dependency_of(exc: BaseException) -> str | None:
+    for error_type, dependency in DEPENDENCY_ERRORS:
+        if isinstance(exc, error_type):
+            return _raised_by(exc) or dependency if dependency == "a dependency" else dependency
+    return None
+
+
+async def _dependency_error(request: Request, exc: Exception) -> Response:
+    dependency = dependency_of(exc) or "a dependency"
+    _remember(request, "DEPENDENCY_UNAVAILABLE")
+    log.warning(
+        "dependency unavailable",
+        extra={
+            "code": "DEPENDENCY_UNAVAILABLE",
+            "dependency": dependency,
+            "error": f"{type(exc).__name__}: {exc}"[:300],
+        },
+    )
+    return problem_response(
+        503,
+        "DEPENDENCY_UNAVAILABLE",
+        f"{dependency.capitalize()} is unavailable; retry shortly",
+        headers={"Retry-After": "1"},
+        dependency=dependency,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    for error_type, _ in DEPENDENCY_ERRORS:
+        app.add_exception_handler(error_type, _dependency_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
