@@ -39,8 +39,9 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
-bench: $(STAMP) ## Benchmarks: queue status-poll cost at 1k, 10k and 100k waiting tokens
+bench: $(STAMP) ## Benchmarks: queue status-poll cost at 1k, 10k and 100k waiting tokens; outbox relay latency
 	$(BIN)/python -m benchmarks.queue_poll
+	$(BIN)/python -m benchmarks.relay_latency
 
 lock: $(STAMP) ## Re-resolve requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
 	$(BIN)/python -m pip install -q uv

@@ -14,16 +14,20 @@ from typing import Any
 CLAIM_LOCK_KEY = 7_300_005
 
 CLAIM_SQL = """
-WITH candidates AS (
+WITH blocked AS MATERIALIZED (
+    -- Keys with a row leased by another live relay: their later rows wait for it.
+    -- Read through outbox_leased_key_idx, which holds only rows under lease.
+    SELECT key, min(id) AS first_id
+    FROM outbox
+    WHERE published_at IS NULL AND lease_owner IS NOT NULL
+      AND lease_owner <> $1 AND lease_until >= now()
+    GROUP BY key
+), candidates AS (
     SELECT o.id
     FROM outbox o
     WHERE o.published_at IS NULL
       AND (o.lease_until IS NULL OR o.lease_until < now() OR o.lease_owner = $1)
-      AND NOT EXISTS (
-          SELECT 1 FROM outbox e
-          WHERE e.key = o.key AND e.id < o.id AND e.published_at IS NULL
-            AND e.lease_owner <> $1 AND e.lease_until >= now()
-      )
+      AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.key = o.key AND b.first_id < o.id)
     ORDER BY o.id
     LIMIT $2
     FOR UPDATE SKIP LOCKED

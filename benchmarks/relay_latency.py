@@ -1,0 +1,161 @@
+"""Outbox relay: latency from commit to the event being readable on Kafka, and throughput.
+
+    make bench                                    # embedded PostgreSQL, Redis and broker
+    SEATGATE_DATABASE_URL=postgresql://... SEATGATE_REDIS_URL=redis://... make bench
+
+A trickle of single-event transactions (as requests write them) measures the latency
+from each commit to a reader receiving the message — an upper bound of commit →
+broker, which the contract wants under 1 s at p99. A burst of table rows then measures
+how many events per second one relay publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from confluent_kafka import Consumer
+
+from seatgate.db.migrate import upgrade
+from seatgate.embedded.stack import EmbeddedStack, ensure_database, with_database
+from seatgate.messaging import outbox
+from seatgate.messaging.envelope import RESERVATIONS_TOPIC, make_event
+from seatgate.messaging.kafka import consumer_config, kafka_topic
+from seatgate.messaging.relay import Relay
+from seatgate.resources import Resources
+from seatgate.settings import Settings, load_settings
+
+TRICKLE_EVENTS = 500
+TRICKLE_GAP_SECONDS = 0.01
+BURST_EVENTS = 20_000
+
+
+def _event(n: int) -> Any:
+    data = {"reservation_id": n, "user_id": 1, "seat_id": n, "schedule_id": 1, "concert_id": 1}
+    data |= {"price": 1000, "expires_at": "2030-01-01T00:00:00+00:00"}
+    return make_event("SeatHeld", n, data, fact=f"bench-{uuid.uuid4()}")
+
+
+def _read(settings: Settings, seen: dict[str, float], stop: threading.Event) -> None:
+    consumer = Consumer(
+        consumer_config(settings, f"bench-{uuid.uuid4().hex[:6]}", **{"fetch.wait.max.ms": 10})
+    )
+    consumer.subscribe([kafka_topic(settings, RESERVATIONS_TOPIC)])
+    try:
+        while not stop.is_set():
+            for message in consumer.consume(500, 0.05):
+                if message.error() is None:
+                    seen[dict(message.headers())["event_id"].decode()] = time.perf_counter()
+    finally:
+        consumer.close()
+
+
+async def _wait_for(seen: dict[str, float], count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while len(seen) < count and time.monotonic() < deadline:  # noqa: ASYNC110 - a thread fills it
+        await asyncio.sleep(0.05)
+
+
+def _print(title: str, latencies: list[float]) -> None:
+    latencies.sort()
+    quantiles = statistics.quantiles(latencies, n=100)
+    print(f"{title}:")
+    print(
+        f"  p50 {quantiles[49]:.1f} ms   p95 {quantiles[94]:.1f} ms   "
+        f"p99 {quantiles[98]:.1f} ms   max {latencies[-1]:.1f} ms"
+    )
+
+
+async def measure(settings: Settings) -> None:
+    resources = await Resources.open(settings)
+    seen: dict[str, float] = {}
+    stop_reader = threading.Event()
+    reader = threading.Thread(target=_read, args=(settings, seen, stop_reader), daemon=True)
+    stop = asyncio.Event()
+    relay = asyncio.create_task(Relay(resources).run(stop))
+    try:
+        await asyncio.sleep(1)
+        reader.start()
+        await asyncio.sleep(4)  # the reader's group join
+        committed: dict[str, float] = {}
+        for n in range(TRICKLE_EVENTS):
+            event = _event(n)
+            async with resources.pool.acquire() as conn, conn.transaction():
+                await outbox.record(conn, event)
+            committed[str(event.event_id)] = time.perf_counter()
+            await asyncio.sleep(TRICKLE_GAP_SECONDS)
+        await _wait_for(seen, TRICKLE_EVENTS, 30)
+        acked = await resources.pool.fetch(
+            "SELECT extract(epoch FROM published_at - created_at) * 1000 AS ms FROM outbox"
+        )
+        _print(
+            f"commit -> acknowledged by the broker, {TRICKLE_EVENTS} single-event txs",
+            [float(row["ms"]) for row in acked],
+        )
+        _print(
+            f"commit -> received by a reader, {len(seen)}/{TRICKLE_EVENTS}",
+            [(seen[i] - at) * 1000 for i, at in committed.items() if i in seen],
+        )
+
+        events = [_event(n) for n in range(BURST_EVENTS)]
+        async with resources.pool.acquire() as conn, conn.transaction():
+            for start in range(0, BURST_EVENTS, 1000):
+                await outbox.record(conn, *events[start : start + 1000])
+        started = time.perf_counter()
+        while await resources.pool.fetchval(  # noqa: ASYNC110 - polling the database
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        ):
+            await asyncio.sleep(0.02)
+        elapsed = time.perf_counter() - started
+        print(f"burst of {BURST_EVENTS} rows published by one relay in {elapsed:.2f} s:")
+        print(f"  {BURST_EVENTS / elapsed:,.0f} events/s")
+    finally:
+        stop.set()
+        await relay
+        stop_reader.set()
+        reader.join(10)
+        await resources.close()
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(with_database(admin_url, "postgres"), timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="seatgate-bench-") as tmp:
+        stack = EmbeddedStack(Path(tmp))
+        admin_url = os.environ.get("SEATGATE_DATABASE_URL") or stack.start_postgres(port=0)
+        name = f"seatgate_bench_{uuid.uuid4().hex[:8]}"
+        database_url = asyncio.run(ensure_database(admin_url, name))
+        try:
+            upgrade(database_url)
+            settings = load_settings(
+                database_url=database_url,
+                redis_url=os.environ.get("SEATGATE_REDIS_URL") or stack.start_redis(port=0),
+                kafka_bootstrap_servers=os.environ.get("SEATGATE_KAFKA_BOOTSTRAP_SERVERS")
+                or stack.start_kafka(port=0),
+                redis_key_prefix=f"{name}:",
+                kafka_topic_prefix=f"{name}.",
+            )
+            asyncio.run(measure(settings))
+        finally:
+            asyncio.run(drop_database(admin_url, name))
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
