@@ -1,5 +1,6 @@
 """The relay: both outboxes (PostgreSQL table, Redis stream) to Kafka, at least once,
-in order per key. Decisions and their reasons: docs/decisions/0005-outbox-relay-and-idempotent-consumers.md.
+in order per key. Why it works this way:
+docs/decisions/0005-outbox-relay-and-idempotent-consumers.md.
 """
 
 from __future__ import annotations
