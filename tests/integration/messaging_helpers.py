@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from confluent_kafka import Consumer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from seatgate.messaging.envelope import Envelope, make_event
 from seatgate.messaging.kafka import consumer_config, kafka_topic
 from seatgate.messaging.schemas import SeatHeldData
+from seatgate.messaging.topics import ensure_topics
 from seatgate.resources import Resources
 from seatgate.settings import Settings
 
@@ -57,10 +58,18 @@ async def xadd_event(resources: Resources, event: Envelope, *, key: str | None =
 def read_messages(
     settings: Settings, topics: list[str], *, count: int, timeout: float = 30.0
 ) -> list[Any]:
-    """Read `count` messages of these logical topics from the beginning (blocking)."""
-    group = f"test-reader-{uuid.uuid4().hex[:8]}"
-    consumer = Consumer(consumer_config(settings, group))
-    consumer.subscribe([kafka_topic(settings, topic) for topic in topics])
+    """Read `count` messages of these logical topics from the beginning (blocking).
+
+    Partitions are assigned, not subscribed, so no group join delays the read."""
+    ensure_topics(settings)
+    consumer = Consumer(consumer_config(settings, f"test-reader-{uuid.uuid4().hex[:8]}"))
+    consumer.assign(
+        [
+            TopicPartition(kafka_topic(settings, topic), partition, OFFSET_BEGINNING)
+            for topic in topics
+            for partition in range(settings.kafka_topic_partitions)
+        ]
+    )
     messages: list[Any] = []
     deadline = time.monotonic() + timeout
     try:

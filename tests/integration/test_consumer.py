@@ -6,10 +6,15 @@ import asyncio
 import json
 import uuid
 
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from prometheus_client import REGISTRY
+
 from seatgate.messaging import outbox
 from seatgate.messaging.consumer import EventConsumer
 from seatgate.messaging.dlq import replay
 from seatgate.messaging.envelope import RESERVATIONS_TOPIC, Envelope, make_event
+from seatgate.messaging.kafka import consumer_config, kafka_topic
+from seatgate.messaging.lag import report_lag
 from seatgate.messaging.projection import SalesProjection
 from seatgate.messaging.relay import Relay
 from seatgate.resources import Resources
@@ -149,3 +154,39 @@ async def test_a_poison_message_is_parked_and_replayed_after_the_fix(clean: Reso
             f"DROP TRIGGER IF EXISTS {trigger} ON sales_by_schedule;"
             f" DROP FUNCTION IF EXISTS {trigger}()"
         )
+
+
+async def test_lag_is_the_distance_to_the_log_end(clean: Resources) -> None:
+    resources = isolated(clean)
+    async with resources.pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, *(seat_held(n) for n in range(1, 6)), key="same")
+    async with running(Relay(resources).run):
+        await eventually(lambda: _all_published(resources), what="5 rows published")
+    lag = await asyncio.to_thread(_lag_after_reading_one, resources)
+    assert lag == {kafka_topic(resources.settings, RESERVATIONS_TOPIC): 4}
+    gauge = REGISTRY.get_sample_value(
+        "seatgate_consumer_lag",
+        {"group": "lag-test", "topic": kafka_topic(resources.settings, RESERVATIONS_TOPIC)},
+    )
+    assert gauge == 4
+
+
+async def _all_published(resources: Resources) -> bool:
+    unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+    return await resources.pool.fetchval(unpublished) == 0
+
+
+def _lag_after_reading_one(resources: Resources) -> dict[str, int]:
+    settings = resources.settings
+    consumer = Consumer(consumer_config(settings, "lag-test", **{"fetch.wait.max.ms": 10}))
+    topic = kafka_topic(settings, RESERVATIONS_TOPIC)
+    consumer.assign(
+        [TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(settings.kafka_topic_partitions)]
+    )
+    try:
+        read = []
+        while not read:
+            read = [m for m in consumer.consume(1, 1.0) if m.error() is None]
+        return report_lag(consumer, "lag-test")
+    finally:
+        consumer.close()

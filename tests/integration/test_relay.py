@@ -6,6 +6,8 @@ import asyncio
 import uuid
 from collections import defaultdict
 
+from prometheus_client import REGISTRY
+
 from seatgate.messaging import outbox, repository
 from seatgate.messaging.envelope import (
     PAYMENTS_TOPIC,
@@ -13,6 +15,7 @@ from seatgate.messaging.envelope import (
     RESERVATIONS_TOPIC,
     make_event,
 )
+from seatgate.messaging.kafka import kafka_topic
 from seatgate.messaging.relay import Relay, outbox_cleanup_job
 from seatgate.messaging.schemas import parse_event
 from seatgate.resources import Resources
@@ -78,6 +81,11 @@ async def test_relay_publishes_table_and_stream_events_with_the_envelope(clean: 
     assert by_id[issued.event_id][0].key() == b"7"
     assert by_id[held[0].event_id][0].key() == b"1"
     assert by_id[held[0].event_id][1] == held[0]
+    for topic, count in ((RESERVATIONS_TOPIC, 2), (PAYMENTS_TOPIC, 1), (QUEUE_TOPIC, 1)):
+        published = REGISTRY.get_sample_value(
+            "seatgate_events_published_total", {"topic": kafka_topic(resources.settings, topic)}
+        )
+        assert published == count
 
 
 async def _all_published(resources: Resources, count: int) -> bool:

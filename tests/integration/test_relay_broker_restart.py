@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from seatgate.embedded.kafka import EmbeddedKafka
 from seatgate.messaging import outbox
@@ -96,6 +97,7 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
         schedule_id, revenue = await _hold_and_pay(client, clean)
         await _write(resources, 201, 200)
         assert await _count(resources, unpublished) >= 200 + 5 * 3
+        await eventually(lambda: _pending_metric_at_least(200 + 5 * 3), what="outbox_pending")
 
         await asyncio.to_thread(restart, broker)
         expected = await _count(resources, consumed_topics)
@@ -111,6 +113,10 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
         SYNTHETIC_SCHEDULE: (400, 0, 0),
         schedule_id: (5, 5, revenue),
     }
+
+
+async def _pending_metric_at_least(count: int) -> bool:
+    return (REGISTRY.get_sample_value("seatgate_outbox_pending") or 0) >= count
 
 
 async def _is(resources: Resources, sql: str, value: int) -> bool:

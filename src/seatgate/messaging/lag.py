@@ -10,20 +10,21 @@ from confluent_kafka import OFFSET_INVALID, KafkaException
 from seatgate.observability import metrics
 
 log = logging.getLogger("seatgate.consumer")
-WATERMARK_TIMEOUT_SECONDS = 1.0
 
 
 def report_lag(consumer: Any, group: str) -> dict[str, int]:
-    """Sum the lag of the partitions assigned to this consumer, per topic (blocking)."""
+    """Sum the lag of the partitions assigned to this consumer, per topic."""
     per_topic: dict[str, int] = {}
     try:
         assigned = consumer.assignment()
         positions = consumer.position(assigned) if assigned else []
         for partition in positions:
-            low, high = consumer.get_watermark_offsets(
-                partition, timeout=WATERMARK_TIMEOUT_SECONDS, cached=False
-            )
-            position = partition.offset if partition.offset != OFFSET_INVALID else low
+            # Cached: the watermarks of the last fetch response, no round trip (asking the
+            # broker took ~0.5 s per partition here and stalled the consume loop).
+            low, high = consumer.get_watermark_offsets(partition, cached=True)
+            if high < 0:
+                continue  # not fetched yet
+            position = partition.offset if partition.offset != OFFSET_INVALID else max(low, 0)
             lag = max(0, high - max(position, low))
             per_topic[partition.topic] = per_topic.get(partition.topic, 0) + lag
     except KafkaException as error:
