@@ -123,6 +123,9 @@ async def measure(settings: Settings) -> None:
         await relay
         stop_reader.set()
         reader.join(10)
+        keys = [key async for key in resources.redis.scan_iter(f"{settings.redis_key_prefix}*")]
+        if keys:
+            await resources.redis.delete(*keys)
         await resources.close()
 
 
