@@ -18,6 +18,7 @@ from seatgate.messaging.envelope import (
 from seatgate.messaging.kafka import kafka_topic
 from seatgate.messaging.relay import Relay, outbox_cleanup_job
 from seatgate.messaging.schemas import parse_event
+from seatgate.messaging.stream import StreamOutbox
 from seatgate.resources import Resources
 from tests.integration.messaging_helpers import (
     eventually,
@@ -96,6 +97,7 @@ async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
     resources = isolated(clean)
     keys = [f"seat:{n}" for n in range(10)]
     events = [seat_held(n) for n in range(1, 1001)]
+    streamed = [seat_held(n) for n in range(1001, 1201)]
 
     # Many small transactions interleaved with the relays, as requests would write them.
     async def write() -> None:
@@ -105,22 +107,32 @@ async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
                 for index, event in enumerate(chunk):
                     await outbox.record(conn, event, key=keys[(start + index) % len(keys)])
 
+    async def append() -> None:
+        for index, event in enumerate(streamed):
+            await xadd_event(resources, event, key=f"concert:{index % 5}")
+
     async with running(Relay(resources, batch_size=37).run, Relay(resources, batch_size=53).run):
-        await write()
+        await asyncio.gather(write(), append())
         await eventually(lambda: _all_published(resources, 1000), what="1000 rows published")
+        await eventually(lambda: _stream_empty(resources), what="the stream drained")
     messages = await asyncio.to_thread(
-        read_messages, resources.settings, [RESERVATIONS_TOPIC], count=1000
+        read_messages, resources.settings, [RESERVATIONS_TOPIC], count=1200
     )
 
-    order = {event.event_id: position for position, event in enumerate(events)}
+    order = {event.event_id: position for position, event in enumerate(events + streamed)}
     seen: dict[bytes, list[int]] = defaultdict(list)
     for message in messages:
         envelope, _ = parse_event(message.value())
         seen[message.key()].append(order[envelope.event_id])
-    assert sum(len(positions) for positions in seen.values()) >= 1000
+    assert sum(len(positions) for positions in seen.values()) >= 1200
+    assert len(seen) == 15
     for key, positions in seen.items():
         first_seen = list(dict.fromkeys(positions))
         assert first_seen == sorted(first_seen), f"key {key!r} out of order"
+
+
+async def _stream_empty(resources: Resources) -> bool:
+    return await resources.redis.xlen(resources.key("outbox")) == 0
 
 
 async def test_a_relay_whose_lease_was_taken_marks_nothing(clean: Resources) -> None:
@@ -164,3 +176,23 @@ async def test_cleanup_deletes_only_published_rows_past_retention(clean: Resourc
     assert await outbox_cleanup_job().run(resources) == 1
     left = await clean.pool.fetch("SELECT key FROM outbox ORDER BY key")
     assert [row["key"] for row in left] == ["2", "3"]
+
+
+async def test_stream_entries_of_a_dead_relay_are_taken_over(clean: Resources) -> None:
+    resources = isolated(clean)
+    events = [seat_held(n) for n in range(1, 4)]
+    for event in events:
+        await xadd_event(resources, event)
+    dead = StreamOutbox(resources.redis, stream_key=resources.key("outbox"), owner=uuid.uuid4())
+    assert await dead.lead(lease_seconds=0.2)
+    assert len(await dead.next_batch(10, block_ms=10)) == 3  # read, never acknowledged
+    await asyncio.sleep(0.3)  # its reader lease runs out
+
+    async with running(Relay(resources).run):
+        await eventually(lambda: _stream_empty(resources), what="the stream drained")
+    messages = await asyncio.to_thread(
+        read_messages, resources.settings, [RESERVATIONS_TOPIC], count=3
+    )
+    assert sorted(parse_event(m.value())[0].event_id for m in messages) == sorted(
+        event.event_id for event in events
+    )
