@@ -123,6 +123,10 @@ async def seed(conn: Any, *, concerts: int, schedules: int, seats: int) -> tuple
     return created[0], created[1], created[2]
 
 
+async def refresh_statistics(conn: Any) -> None:
+    await conn.execute("ANALYZE concerts, schedules, seats")
+
+
 def _row_count(status: str) -> int:
     return int(status.rsplit(" ", 1)[1])
 

@@ -69,6 +69,10 @@ async def seed(pool: Any, *, concerts: int, schedules: int, seats: int) -> SeedR
         )
         rows = await repository.seeded_schedules(uow.conn, concerts=concerts, schedules=schedules)
         await uow.commit()
+    if any(created):
+        # Fresh statistics, or the planner keeps the plans of empty tables until
+        # autovacuum's next pass, which under load test costs the first minutes.
+        await repository.refresh_statistics(pool)
     return SeedResult(
         concerts_created=created[0],
         schedules_created=created[1],

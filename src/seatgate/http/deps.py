@@ -1,4 +1,8 @@
-"""FastAPI dependencies shared by every feature's `api.py`."""
+"""FastAPI dependencies shared by every feature's `api.py`.
+
+All are `async def` though none awaits: FastAPI runs a plain `def` dependency in a
+worker thread, a thread hop (and GIL hand-off) per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from seatgate.resources import Resources
 from seatgate.settings import Settings
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
@@ -20,14 +24,14 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_settings_dep(resources: ResourcesDep) -> Settings:
+async def get_settings_dep(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def current_user_id(
+async def current_user_id(
     settings: SettingsDep,
     authorization: Annotated[str | None, Header(description="Bearer <user token>")] = None,
 ) -> int:
