@@ -152,6 +152,16 @@ async def test_negative_initial_balance_is_refused(client: httpx.AsyncClient) ->
     )
 
 
+async def test_a_name_postgres_cannot_store_is_refused(client: httpx.AsyncClient) -> None:
+    body = assert_problem(
+        await client.post("/api/v1/dev/users", json={"name": "a\x00b"}), 422, "VALIDATION_ERROR"
+    )
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    assert [error["field"] for error in errors] == ["body.name"]
+    assert "must not contain NUL" in errors[0]["message"]
+
+
 async def test_dev_users_do_not_exist_in_prod(clean: Resources) -> None:
     prod = clean.settings.model_copy(update={"profile": "prod"})
     app = create_app(prod, resources=clean)

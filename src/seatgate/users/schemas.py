@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_INITIAL_BALANCE = 100_000_000
 
@@ -10,6 +10,14 @@ class CreateUserRequest(BaseModel):
 
     balance: int = Field(default=0, ge=0, le=MAX_INITIAL_BALANCE, strict=True)
     name: str = Field(default="", max_length=100)
+
+    @field_validator("name")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the INSERT.
+        if "\x00" in value:
+            raise ValueError("must not contain NUL")
+        return value
 
 
 class CreatedUser(BaseModel):
