@@ -43,10 +43,14 @@ async def test_a_lapsed_hold_reads_expired_and_its_seat_available_before_any_swe
     seats = await client.get(
         f"/api/v1/schedules/{hall.schedule_id}/seats?status=AVAILABLE", headers=guest.headers()
     )
+    held_seats = await client.get(
+        f"/api/v1/schedules/{hall.schedule_id}/seats?status=HELD", headers=guest.headers()
+    )
     schedule = await client.get(f"/api/v1/schedules/{hall.schedule_id}")
 
     assert read.json()["status"] == "EXPIRED"
     assert len(seats.json()["seats"]) == 2
+    assert held_seats.json()["seats"] == []
     assert schedule.json()["available_seats"] == 2
 
 

@@ -36,7 +36,7 @@ FROM seats s
 LEFT JOIN reservations r ON r.id = s.reservation_id AND s.status = 'HELD'
 WHERE s.schedule_id = $1
   AND ($2::text IS NULL
-       OR s.status = $2
+       OR (s.status = $2 AND NOT (s.status = 'HELD' AND r.expires_at <= now()) IS TRUE)
        OR ($2 = 'AVAILABLE' AND s.status = 'HELD' AND r.expires_at <= now()))
 ORDER BY s.number
 """
