@@ -215,3 +215,22 @@ async def test_catalog_lists_concerts_and_schedules_with_available_seats(
     assert schedules.json()[0]["schedule_id"] == halls[0].schedule_id
     assert schedules.json()[0]["available_seats"] == 4
     assert (unknown.status_code, unknown.json()["code"]) == (404, "NOT_FOUND")
+
+
+async def test_a_signed_token_of_a_user_that_is_gone_is_404_not_500(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    # A token minted before the database was recreated: validly signed, no users row.
+    [hall] = await a_hall(clean, seats=1)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1)
+    await clean.pool.execute("DELETE FROM balance_ledger WHERE user_id = $1", guest.user_id)
+    await clean.pool.execute("DELETE FROM users WHERE id = $1", guest.user_id)
+
+    response = await client.post(
+        "/api/v1/reservations",
+        json={"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]},
+        headers=guest.headers(),
+    )
+
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+    assert await seat_consistency(clean) == []

@@ -83,6 +83,10 @@ async def _hold(
             except asyncpg.UniqueViolationError:
                 # reservations_one_live_per_seat: another live reservation has the seat.
                 raise SeatUnavailable() from None
+            except asyncpg.ForeignKeyViolationError:
+                # Seat, schedule and concert come from the statement's own join: only the
+                # user can be missing (a signed token older than this database).
+                raise NotFound("User not found") from None
         refusal = hold_refusal(
             seat_found=row is not None,
             seat_concert_id=row["concert_id"] if row else None,
