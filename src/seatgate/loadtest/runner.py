@@ -155,7 +155,8 @@ def _write(path: Path, text: str | None) -> None:
 
 def _copy_app_errors(source: Path, destination: Path) -> None:
     lines = source.read_text(errors="replace").splitlines()
-    destination.write_text("".join(f"{line}\n" for line in lines if '"level":"error"' in line))
+    kept = [line for line in lines if files.app_error(line) is not None]
+    destination.write_text("".join(f"{line}\n" for line in kept))
 
 
 def run(plan: RunPlan) -> Report:

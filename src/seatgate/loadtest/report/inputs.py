@@ -116,16 +116,20 @@ def _failure(line: str) -> Failure | None:
     )
 
 
+def app_error(line: str) -> dict[str, Any] | None:
+    """The log entry of `line` when it is a JSON line at error level or above."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(entry, dict) and entry.get("level") in {"error", "critical"}:
+        return entry
+    return None
+
+
 def _app_errors(path: Path) -> tuple[dict[str, Any], ...]:
-    found: list[dict[str, Any]] = []
-    for line in path.read_text(errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("level") in {"error", "critical"}:
-            found.append(entry)
-    return tuple(found)
+    found = (app_error(line) for line in path.read_text(errors="replace").splitlines())
+    return tuple(entry for entry in found if entry is not None)
 
 
 def read_inputs(run_dir: Path) -> RunInputs:
