@@ -114,7 +114,12 @@ async def pool_row(settings: Settings, in_flight: int, database_ok: bool) -> Row
         )
     detail = f"{pool} per process × {workers} API workers ≥ {in_flight} in flight per worker"
     if not database_ok:
-        return Row("db pool", False, f"{detail}; max_connections not checked (database down)")
+        return Row(
+            "db pool",
+            False,
+            f"{detail}; max_connections not checked (database down)",
+            "fix the database row first",
+        )
     maximum, reserved = await _connection_budget(settings)
     total = pool * (workers + len(SIDE_PROCESSES))
     usable = maximum - reserved
