@@ -214,7 +214,7 @@ async def test_holds_lapsing_while_paid_end_paid_xor_released(
             await asyncio.sleep(0.005)
 
     sweeping = asyncio.create_task(sweep_until_paid())
-    await asyncio.gather(
+    answers = await asyncio.gather(
         *(pay(client, guest, h["reservation_id"]) for guest, h in zip(guests, held, strict=True))
     )
     paid.set()
@@ -224,11 +224,16 @@ async def test_holds_lapsing_while_paid_end_paid_xor_released(
 
     rows = await clean.pool.fetch(
         """
-        SELECT r.status, p.id AS payment_id, u.balance, r.price
+        SELECT r.id, r.status, p.id AS payment_id, u.balance, r.price
         FROM reservations r JOIN users u ON u.id = r.user_id
         LEFT JOIN payments p ON p.reservation_id = r.id
         """
     )
+    # Each payer was told the truth: 201 for a confirmed seat, 410 for a released one.
+    told = {h["reservation_id"]: a.status_code for h, a in zip(held, answers, strict=True)}
+    assert {row["id"]: row["status"] for row in rows} == {
+        rid: {201: "CONFIRMED", 410: "EXPIRED"}.get(code, str(code)) for rid, code in told.items()
+    }
     for row in rows:
         if row["status"] == "CONFIRMED":
             assert row["payment_id"] is not None
