@@ -65,3 +65,27 @@ def test_compose_refuses_to_start_without_its_secrets() -> None:
     )
     assert result.returncode != 0
     assert "POSTGRES_PASSWORD" in result.stderr or "SEATGATE_JWT_SECRET" in result.stderr
+
+
+def test_every_alertmanager_webhook_reaches_a_compose_service() -> None:
+    services = rendered()["services"]
+    config = yaml.safe_load((ROOT / "ops/alertmanager/alertmanager.yml").read_text())
+    urls = [
+        hook["url"]
+        for receiver in config["receivers"]
+        for hook in receiver.get("webhook_configs", [])
+    ]
+    assert urls
+    for url in urls:
+        host = url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+        assert host in services, f"{url} names no compose service"
+
+
+def test_the_stack_fits_in_postgres_max_connections() -> None:
+    services = rendered()["services"]
+    per_process = int(services["api"]["environment"]["SEATGATE_DB_POOL_SIZE"])
+    api_workers = int(services["api"]["environment"]["SEATGATE_HTTP_WORKERS"])
+    processes = api_workers + 3  # relay, consumer, scheduler
+    command = services["postgres"]["command"]
+    max_connections = int(next(arg.split("=")[1] for arg in command if "max_connections" in arg))
+    assert per_process * processes + 3 <= max_connections  # 3: superuser_reserved_connections

@@ -83,7 +83,7 @@ def render_alertmanager(ops: Path, webhook_port: int, secrets: Path) -> dict[str
 class WebhookReceiver:
     """Appends every POST as one JSON line `{received_at, path, body}` to `path`."""
 
-    def __init__(self, port: int, path: Path) -> None:
+    def __init__(self, port: int, path: Path, host: str = "127.0.0.1") -> None:
         self.path = path
         lock = threading.Lock()
 
@@ -105,7 +105,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server = ThreadingHTTPServer((host, port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> None:
@@ -200,17 +200,39 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--alertmanager-port", type=int, default=9093)
     parser.add_argument("--webhook-port", type=int, default=9095)
     parser.add_argument("--data-dir", type=Path, default=Path(".seatgate/monitor"))
+    parser.add_argument(
+        "--webhook-only",
+        metavar="HOST",
+        help="run only the webhook receiver, bound to HOST (compose's alert-webhook service)",
+    )
     return parser
+
+
+def _wait_for_stop() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set():
+        time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.webhook_only:
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+        receiver = WebhookReceiver(
+            args.webhook_port, args.data_dir / "webhook.jsonl", args.webhook_only
+        )
+        receiver.start()
+        print(f"webhook receiver on {args.webhook_only}:{args.webhook_port}", file=sys.stderr)
+        try:
+            _wait_for_stop()
+        finally:
+            receiver.stop()
+        return 0
     side = {name: getattr(args, name) for name in SIDE_JOBS if getattr(args, name)}
     ports = MonitorPorts(args.prometheus_port, args.alertmanager_port, args.webhook_port)
     monitor = Monitor(args.data_dir.resolve(), Targets(args.api, side), ports)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     monitor.start()
     print(
         f"monitor: Prometheus http://127.0.0.1:{ports.prometheus} "
@@ -221,8 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        while not stop.is_set():
-            time.sleep(0.5)
+        _wait_for_stop()
     finally:
         monitor.stop()
     return 0
