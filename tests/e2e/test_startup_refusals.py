@@ -84,69 +84,49 @@ def assert_refused(result: subprocess.CompletedProcess[str], setting: str) -> No
     assert "Traceback" not in result.stderr
 
 
+def seatgate(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with only the SEATGATE_* variables given here."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "seatgate", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+
+
 def test_dev_refuses_the_placeholder_kafka_address_before_starting_anything(
     tmp_path: Path,
 ) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env.update({KAFKA: "서버 호스트/포트들..", "SEATGATE_DATA_DIR": str(tmp_path / "data")})
-    result = subprocess.run(
-        [sys.executable, "-m", "seatgate", "dev"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=15,
-        check=False,
-    )
+    data = tmp_path / "data"
+    result = seatgate("dev", env={KAFKA: "서버 호스트/포트들..", "SEATGATE_DATA_DIR": str(data)})
     assert_refused(result, KAFKA)
-    assert not (tmp_path / "data").exists()
+    assert not data.exists()
 
 
 def test_dev_refuses_a_configured_database_it_cannot_reach(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env.update(
-        {
-            "SEATGATE_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/x",
-            "SEATGATE_CONNECT_TIMEOUT_SECONDS": "2",
-            "SEATGATE_DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "seatgate", "dev"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=15,
-        check=False,
-    )
-    assert_refused(result, "SEATGATE_DATABASE_URL")
+    env = {
+        "SEATGATE_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/x",
+        "SEATGATE_CONNECT_TIMEOUT_SECONDS": "2",
+        "SEATGATE_DATA_DIR": str(tmp_path / "data"),
+    }
+    assert_refused(seatgate("dev", env=env), "SEATGATE_DATABASE_URL")
 
 
 def test_users_create_prints_a_user_and_a_working_token(servers: RunServers) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env["SEATGATE_DATABASE_URL"] = servers.database_url
-    result = subprocess.run(
-        [sys.executable, "-m", "seatgate", "users", "create", "--balance", "5000"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
+    env = {"SEATGATE_DATABASE_URL": servers.database_url}
+    result = seatgate("users", "create", "--balance", "5000", env=env)
+    assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
     settings = load_settings(profile="local")
     assert user_id_from_token(settings, created["token"]) == created["user_id"]
 
 
 def test_users_create_refuses_a_negative_balance(servers: RunServers) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env["SEATGATE_DATABASE_URL"] = servers.database_url
-    result = subprocess.run(
-        [sys.executable, "-m", "seatgate", "users", "create", "--balance", "-5"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
+    result = seatgate(
+        "users", "create", "--balance", "-5", env={"SEATGATE_DATABASE_URL": servers.database_url}
     )
     assert result.returncode != 0
     assert result.stderr.strip().startswith("seatgate: --balance")
