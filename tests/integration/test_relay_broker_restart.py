@@ -101,9 +101,20 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
 
         await asyncio.to_thread(restart, broker)
         expected = await _count(resources, consumed_topics)
-        await eventually(
-            lambda: _is(resources, processed, expected), timeout=60, what="every row processed"
-        )
+        try:
+            # Generous: after the empty broker returns, topics, the group and the
+            # producer are all recreated; a slow machine has taken over a minute once.
+            await eventually(
+                lambda: _is(resources, processed, expected), timeout=120, what="every row processed"
+            )
+        except AssertionError as error:
+            state = {
+                "processed": await _count(resources, processed),
+                "expected": expected,
+                "unpublished": await _count(resources, unpublished),
+                "stream": await resources.redis.xlen(resources.key("outbox")),
+            }
+            raise AssertionError(f"{error}: {state}") from None
     assert await _count(resources, unpublished) == 0
     assert await resources.redis.xlen(resources.key("outbox")) == 0
     sales = await resources.pool.fetch(
