@@ -56,3 +56,19 @@ def embedded_root(tmp_root: Path) -> Path:
     root = tmp_root / "embedded"
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def cli_env(servers: RunServers, **changes: str) -> dict[str, str]:
+    """Environment for a `seatgate` subprocess on this run's servers; no outer SEATGATE_*."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    env.update(
+        {
+            "SEATGATE_PROFILE": "test",
+            "SEATGATE_DATABASE_URL": servers.database_url,
+            "SEATGATE_REDIS_URL": servers.redis_url,
+            "SEATGATE_REDIS_KEY_PREFIX": servers.redis_key_prefix,
+            "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
+        }
+    )
+    env.update(changes)
+    return env

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -15,24 +14,16 @@ import pytest
 from seatgate.messaging import outbox
 from seatgate.resources import Resources
 from tests.integration.messaging_helpers import seat_held
-from tests.servers import RunServers
+from tests.servers import RunServers, cli_env
 
 
 def command_env(servers: RunServers, **changes: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env.update(
-        {
-            "SEATGATE_PROFILE": "test",
-            "SEATGATE_DATABASE_URL": servers.database_url,
-            "SEATGATE_REDIS_URL": servers.redis_url,
-            "SEATGATE_REDIS_KEY_PREFIX": servers.redis_key_prefix,
-            "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
-            "SEATGATE_KAFKA_TOPIC_PREFIX": f"cmd{uuid.uuid4().hex[:8]}.",
-            "SEATGATE_KAFKA_SESSION_TIMEOUT_MS": "6000",
-        }
+    return cli_env(
+        servers,
+        SEATGATE_KAFKA_TOPIC_PREFIX=f"cmd{uuid.uuid4().hex[:8]}.",
+        SEATGATE_KAFKA_SESSION_TIMEOUT_MS="6000",
+        **changes,
     )
-    env.update(changes)
-    return env
 
 
 def seatgate(*args: str) -> list[str]:

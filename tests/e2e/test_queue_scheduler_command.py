@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -13,23 +12,11 @@ from seatgate.queue import service
 from seatgate.resources import Resources
 from tests.factories import a_user
 from tests.integration.queue_helpers import a_concert
-from tests.servers import RunServers
+from tests.servers import RunServers, cli_env
 
 
 def scheduler_env(servers: RunServers, **changes: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env.update(
-        {
-            "SEATGATE_PROFILE": "test",
-            "SEATGATE_DATABASE_URL": servers.database_url,
-            "SEATGATE_REDIS_URL": servers.redis_url,
-            "SEATGATE_REDIS_KEY_PREFIX": servers.redis_key_prefix,
-            "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
-            "SEATGATE_SCHEDULER_TICK_SECONDS": "0.05",
-        }
-    )
-    env.update(changes)
-    return env
+    return cli_env(servers, **{"SEATGATE_SCHEDULER_TICK_SECONDS": "0.05", **changes})
 
 
 COMMAND = [sys.executable, "-m", "seatgate", "scheduler", "--metrics-port", "0"]
