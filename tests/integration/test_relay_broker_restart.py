@@ -18,7 +18,13 @@ from seatgate.messaging.consumer import EventConsumer
 from seatgate.messaging.projection import SalesProjection
 from seatgate.messaging.relay import Relay
 from seatgate.resources import Resources
-from tests.integration.messaging_helpers import eventually, isolated, running, seat_held
+from tests.integration.messaging_helpers import (
+    eventually,
+    isolated,
+    read_messages,
+    running,
+    seat_held,
+)
 from tests.integration.reservation_helpers import a_hall, admitted_guests
 
 SYNTHETIC_SCHEDULE = 10_000  # the seat_held() events below, apart from the hall's schedule
@@ -120,6 +126,7 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
                 "expected": expected,
                 "unpublished": await _count(resources, unpublished),
                 "stream": await resources.redis.xlen(resources.key("outbox")),
+                "missing": await _missing(resources, broker),
             }
             raise AssertionError(f"{error}: {state}") from None
     assert await _count(resources, unpublished) == 0
@@ -139,3 +146,27 @@ async def _pending_metric_at_least(count: int) -> bool:
 
 async def _is(resources: Resources, sql: str, value: int) -> bool:
     return await _count(resources, sql) == value
+
+
+async def _missing(resources: Resources, broker: EmbeddedKafka) -> list[str]:
+    """The rows never applied, and where (if anywhere) each one is on the broker."""
+    rows = await resources.pool.fetch(
+        "SELECT id, event_id, topic, key, event_type, published_at, attempts FROM outbox o"
+        " WHERE topic <> 'seatgate.queue.v1' AND NOT EXISTS"
+        " (SELECT 1 FROM processed_events p WHERE p.event_id = o.event_id) ORDER BY id"
+    )
+    topics = sorted({row["topic"] for row in rows})
+    found: dict[str, str] = {}
+    if topics:
+        on_broker = await asyncio.to_thread(
+            read_messages, resources.settings, topics, count=10**6, timeout=5
+        )
+        for message in on_broker:
+            headers = dict(message.headers() or [])
+            event_id = headers.get("event_id", b"").decode()
+            found[event_id] = f"{message.topic()}[{message.partition()}]@{message.offset()}"
+    return [
+        f"#{row['id']} {row['event_type']} key={row['key']} published={row['published_at']}"
+        f" attempts={row['attempts']} broker={found.get(str(row['event_id']), 'absent')}"
+        for row in rows
+    ]
