@@ -47,6 +47,24 @@ def seat_held(reservation_id: int, *, schedule_id: int = 1, price: int = 1000) -
     )
 
 
+def paid(reservation_id: int, *, schedule_id: int = 1, amount: int = 1000) -> list[Envelope]:
+    data = {
+        "reservation_id": reservation_id,
+        "user_id": 1,
+        "seat_id": reservation_id,
+        "schedule_id": schedule_id,
+        "concert_id": 7,
+        "price": amount,
+        "payment_id": reservation_id,
+        "amount": amount,
+    }
+    fact = f"paid-{reservation_id}"
+    return [
+        make_event("ReservationConfirmed", reservation_id, data, fact=fact),
+        make_event("PaymentCompleted", reservation_id, data, fact=fact),
+    ]
+
+
 async def xadd_event(resources: Resources, event: Envelope, *, key: str | None = None) -> None:
     """What the waiting room's Lua scripts append to the stream outbox."""
     await resources.redis.xadd(

@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from seatgate.messaging import outbox
 from seatgate.messaging.consumer import EventConsumer
 from seatgate.messaging.dlq import replay
-from seatgate.messaging.envelope import RESERVATIONS_TOPIC, Envelope, make_event
+from seatgate.messaging.envelope import RESERVATIONS_TOPIC
 from seatgate.messaging.kafka import consumer_config, kafka_topic
 from seatgate.messaging.lag import report_lag
 from seatgate.messaging.projection import SalesProjection
@@ -21,6 +21,7 @@ from seatgate.resources import Resources
 from tests.integration.messaging_helpers import (
     eventually,
     isolated,
+    paid,
     read_messages,
     running,
     seat_held,
@@ -43,29 +44,11 @@ async def _sales(resources: Resources, schedule_id: int) -> dict[str, int] | Non
     return None if row is None else dict(row)
 
 
-def _paid(reservation_id: int, *, schedule_id: int = 1, amount: int = 1000) -> list[Envelope]:
-    data = {
-        "reservation_id": reservation_id,
-        "user_id": 1,
-        "seat_id": reservation_id,
-        "schedule_id": schedule_id,
-        "concert_id": 7,
-        "price": amount,
-        "payment_id": reservation_id,
-        "amount": amount,
-    }
-    fact = f"paid-{reservation_id}"
-    return [
-        make_event("ReservationConfirmed", reservation_id, data, fact=fact),
-        make_event("PaymentCompleted", reservation_id, data, fact=fact),
-    ]
-
-
 async def test_each_event_takes_effect_once_even_when_delivered_twice(clean: Resources) -> None:
     resources = isolated(clean)
     first, second = seat_held(1), seat_held(2)
     async with resources.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, first, second, *_paid(1))
+        await outbox.record(conn, first, second, *paid(1))
     consumer = EventConsumer(resources, SalesProjection())
     async with running(Relay(resources).run, consumer.run):
         await eventually(lambda: _count_is(resources, 4), what="4 events processed")

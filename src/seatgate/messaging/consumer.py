@@ -23,7 +23,7 @@ from seatgate.messaging import repository
 from seatgate.messaging.envelope import Envelope
 from seatgate.messaging.kafka import consumer_config, dlq_topic, kafka_topic, logical_topic
 from seatgate.messaging.lag import report_lag
-from seatgate.messaging.offsets import IncarnationOffsets
+from seatgate.messaging.offsets import Incarnations, TopicsRecreated
 from seatgate.messaging.publisher import Message, Publisher
 from seatgate.messaging.schemas import EventData, InvalidEvent, parse_event
 from seatgate.messaging.topics import ensure_topics
@@ -74,9 +74,14 @@ class EventConsumer:
         self.group = group or f"seatgate-{projection.name}"
         self._dead_letters = Publisher(resources.settings)
         self._broker_lost = False
+        self._lost_at: float | None = None  # when every broker went away, if since the open
+        self._assigned_at = 0.0
+        self._recreated_at: float | None = None
         self._stop = asyncio.Event()
-        self._offsets = IncarnationOffsets(resources.settings)
+        self._topics = [kafka_topic(self._settings, topic) for topic in projection.topics]
+        self._incarnations = Incarnations(self._settings, self._topics)
         self.handled = 0  # messages taken care of (applied, duplicate or parked)
+        self.assignments = 0  # rebalances served: each gives this consumer its partitions
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
@@ -103,6 +108,13 @@ class EventConsumer:
                 await self._consume(consumer)
             except Stopped:
                 raise
+            except TopicsRecreated as recreated:
+                # Positions, commits and the group's assignment all belong to the old
+                # topics (offsets.py): a new consumer starts from what is there now.
+                log.warning(
+                    "topics recreated; opening the consumer again",
+                    extra={"group": self.group, "topics": str(recreated)},
+                )
             except Exception:
                 log.exception("consumer failed; reopening", extra={"group": self.group})
                 await self._sleep(1.0)
@@ -112,17 +124,25 @@ class EventConsumer:
 
     def _open(self) -> Any:
         ensure_topics(self._settings)
+        incarnations = Incarnations(self._settings, self._topics)
+        incarnations.record()
         consumer = Consumer(consumer_config(self._settings, self.group, error_cb=self._on_error))
-        self._offsets = IncarnationOffsets(self._settings)
-        consumer.subscribe(
-            [kafka_topic(self._settings, topic) for topic in self._projection.topics],
-            on_assign=self._offsets.on_assign,
-        )
+        self._incarnations = incarnations
+        self._broker_lost = False
+        self._lost_at = self._recreated_at = None
+        consumer.subscribe(self._topics, on_assign=self._on_assign)
         return consumer
+
+    def _on_assign(self, consumer: Any, partitions: list[TopicPartition]) -> None:
+        self._incarnations.on_assign(consumer, partitions)
+        self._assigned_at = time.monotonic()
+        self.assignments += 1
 
     def _on_error(self, error: KafkaError) -> None:
         if error.code() == KafkaError._ALL_BROKERS_DOWN:
             self._broker_lost = True
+            if self._lost_at is None or self._lost_at < self._assigned_at:
+                self._lost_at = time.monotonic()
 
     async def _consume(self, consumer: Any) -> None:
         next_check = 0.0
@@ -134,16 +154,33 @@ class EventConsumer:
                     log.warning("consume error", extra={"error": str(message.error())})
             if batch:
                 await self._handle(batch)
-                await asyncio.to_thread(_commit, consumer, self._offsets.next_offsets(batch))
+                offsets = self._incarnations.next_offsets(batch)
+                await asyncio.to_thread(_commit, consumer, offsets)
                 self.handled += len(batch)
             if self._broker_lost or time.monotonic() >= next_check:
-                # The broker may have come back empty: positions kept from before would
-                # skip the recreated topics' first messages (offsets.py).
+                # The broker may have come back empty (offsets.py): until it answers, ask
+                # again on every round.
                 next_check = time.monotonic() + CHECK_SECONDS
-                self._broker_lost = not await asyncio.to_thread(
-                    self._offsets.rewind_recreated, consumer
-                )
+                self._broker_lost = not await self._check_topics()
                 await asyncio.to_thread(report_lag, consumer, self.group)
+
+    async def _check_topics(self) -> bool:
+        """False when the broker could not be asked, or the consumer should wait before it
+        opens again; raises TopicsRecreated when it should open again now."""
+        try:
+            return await asyncio.to_thread(self._incarnations.check)
+        except TopicsRecreated:
+            # Right after the broker came back, the group is being joined again; a member
+            # closed in the middle of that stays in the group on the embedded broker, as
+            # its leader, and no one else is ever assigned anything. So leave only once
+            # the join is done (or has clearly failed).
+            now = time.monotonic()
+            self._recreated_at = self._recreated_at or now
+            rejoining = self._lost_at is not None and self._assigned_at < self._lost_at
+            grace = 2 * self._settings.kafka_session_timeout_ms / 1000
+            if rejoining and now - self._recreated_at < grace:
+                return False
+            raise
 
     async def _handle(self, batch: list[Any]) -> None:
         items: list[Item] = []
