@@ -162,7 +162,7 @@ class EventConsumer:
                 # again on every round.
                 next_check = time.monotonic() + CHECK_SECONDS
                 self._broker_lost = not await self._check_topics()
-                await asyncio.to_thread(report_lag, consumer, self.group)
+                await asyncio.to_thread(report_lag, consumer, self.group, self._topics)
 
     async def _check_topics(self) -> bool:
         """False when the broker could not be asked, or the consumer should wait before it

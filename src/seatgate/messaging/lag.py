@@ -12,9 +12,11 @@ from seatgate.observability import metrics
 log = logging.getLogger("seatgate.consumer")
 
 
-def report_lag(consumer: Any, group: str) -> dict[str, int]:
-    """Sum the lag of the partitions assigned to this consumer, per topic."""
-    per_topic: dict[str, int] = {}
+def report_lag(consumer: Any, group: str, topics: list[str]) -> dict[str, int]:
+    """Sum the lag of the partitions assigned to this consumer, per subscribed topic: 0 for
+    one with no partition here now, so that a value from before a rebalance (or a reopen)
+    does not stay on the gauge and keep an alert firing."""
+    per_topic = dict.fromkeys(topics, 0)
     try:
         assigned = consumer.assignment()
         positions = consumer.position(assigned) if assigned else []
