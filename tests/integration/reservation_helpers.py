@@ -55,6 +55,15 @@ async def admitted_guests(
     resources: Resources, concert_id: int, count: int, *, balance: int = 0
 ) -> list[Guest]:
     """Users holding ACTIVE queue tokens for the concert, admitted by the real admission tick."""
+    guests = await waiting_guests(resources, concert_id, count, balance=balance)
+    await admit_everyone(resources, concert_id)
+    return guests
+
+
+async def waiting_guests(
+    resources: Resources, concert_id: int, count: int, *, balance: int = 0
+) -> list[Guest]:
+    """Users whose queue tokens for the concert are WAITING."""
     people = await asyncio.gather(*(a_user(resources, balance=balance) for _ in range(count)))
     tokens = []
     for person in people:
@@ -62,6 +71,11 @@ async def admitted_guests(
             resources, user_id=person.user_id, concert_id=concert_id
         )
         tokens.append(status.token)
+    return [Guest(person, token) for person, token in zip(people, tokens, strict=True)]
+
+
+async def admit_everyone(resources: Resources, concert_id: int) -> None:
+    """Two real admission ticks, at a rate and cap that let the whole line in."""
     generous = dataclasses.replace(
         resources,
         settings=resources.settings.model_copy(
@@ -71,7 +85,6 @@ async def admitted_guests(
     start = int(time.time() * 1000)
     await admission.admit_concert(generous, concert_id, now_ms=start)  # starts its clock
     await admission.admit_concert(generous, concert_id, now_ms=start + 1000)
-    return [Guest(person, token) for person, token in zip(people, tokens, strict=True)]
 
 
 async def lapse(resources: Resources, reservation_id: int) -> None:

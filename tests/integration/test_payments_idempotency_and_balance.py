@@ -10,9 +10,16 @@ import pytest
 
 from seatgate.idempotency import repository
 from seatgate.idempotency.service import request_hash
+from seatgate.queue import service as queue
 from seatgate.resources import Resources
 from tests.factories import a_user, auth
-from tests.integration.reservation_helpers import a_hall, admitted_guests, outbox
+from tests.integration.reservation_helpers import (
+    a_hall,
+    admit_everyone,
+    admitted_guests,
+    outbox,
+    waiting_guests,
+)
 from tests.integration.test_payments_pay import RICH, hold
 
 
@@ -53,6 +60,43 @@ async def test_a_refusal_is_replayed_with_its_status(
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
     assert again.json()["code"] == "SEAT_UNAVAILABLE"
+
+
+async def test_a_hold_made_before_the_token_expired_is_still_replayed(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=1)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1)
+    body = {"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]}
+    headers = {**guest.headers(), "Idempotency-Key": "before-expiry"}
+
+    first = await client.post("/api/v1/reservations", json=body, headers=headers)
+    await queue.leave(clean, token=guest.queue_token, user_id=guest.user_id)
+    again = await client.post("/api/v1/reservations", json=body, headers=headers)
+    fresh_key = {**headers, "Idempotency-Key": "after-expiry"}
+    refused = await client.post("/api/v1/reservations", json=body, headers=fresh_key)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (refused.status_code, refused.json()["code"]) == (403, "TOKEN_NOT_ACTIVE")
+
+
+async def test_a_refusal_for_an_inactive_token_is_not_kept_for_the_key(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=1)
+    [guest] = await waiting_guests(clean, hall.concert_id, 1)
+    body = {"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]}
+    headers = {**guest.headers(), "Idempotency-Key": "too-early"}
+
+    early = await client.post("/api/v1/reservations", json=body, headers=headers)
+    await admit_everyone(clean, hall.concert_id)
+    admitted = await client.post("/api/v1/reservations", json=body, headers=headers)
+
+    assert (early.status_code, early.json()["code"]) == (403, "TOKEN_NOT_ACTIVE")
+    assert admitted.status_code == 201
+    assert "idempotent-replayed" not in admitted.headers
 
 
 async def test_a_key_in_flight_is_409(client: httpx.AsyncClient, clean: Resources) -> None:

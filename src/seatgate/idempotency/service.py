@@ -4,6 +4,9 @@ The key is claimed (committed) before the command runs, so a concurrent duplicat
 sees it in flight (409) instead of running the command a second time; the answer
 is stored after the command. Answers to refused commands (4xx) are stored and
 replayed too; a failure of ours (5xx, crash) releases the key so a retry runs.
+A `guard` (say, "the queue token is ACTIVE") is checked only when the key is new: a
+retry of a command that was done replays its answer even if the guard would now refuse,
+and a refusal by the guard is not stored, so the same key works once the guard passes.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ STALE_CLAIM_SECONDS = 60.0
 RETENTION_SECONDS = 24 * 3600.0
 
 Action = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
+Guard = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,12 @@ async def run_once(
     key: str | None,
     request: dict[str, Any],
     action: Action,
+    guard: Guard | None = None,
 ) -> Answer:
     """Run `action` at most once per (user, scope, key); without a key, just run it."""
     if key is None:
+        if guard is not None:
+            guard()
         status, body = await action()
         return Answer(status, body)
     digest = request_hash(scope, request)
@@ -55,6 +62,12 @@ async def run_once(
         pool, user_id, scope, key, digest, stale_after=STALE_CLAIM_SECONDS
     ):
         return await _earlier_answer(pool, user_id, scope, key, digest)
+    try:
+        if guard is not None:
+            guard()
+    except BaseException:
+        await repository.release(pool, user_id, scope, key)
+        raise
     try:
         status, body = await action()
     except DomainError as error:

@@ -27,11 +27,15 @@ async def queue_token_info(
     return await service.token_info(resources, token=x_queue_token.strip(), user_id=user_id)
 
 
+def require_active(info: QueueTokenInfo) -> None:
+    if not info.is_active:
+        raise TokenNotActive(f"Queue token is {info.status}, not ACTIVE", queue_status=info.status)
+
+
 async def active_queue_token(
     info: Annotated[QueueTokenInfo, Depends(queue_token_info)],
 ) -> QueueTokenInfo:
-    if not info.is_active:
-        raise TokenNotActive(f"Queue token is {info.status}, not ACTIVE", queue_status=info.status)
+    require_active(info)
     return info
 
 

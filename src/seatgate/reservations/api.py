@@ -10,7 +10,7 @@ from starlette.responses import Response
 from seatgate.http.deps import CurrentUserId, ResourcesDep
 from seatgate.idempotency.deps import IdempotencyKey, respond
 from seatgate.idempotency.service import run_once
-from seatgate.queue.deps import ActiveQueueToken
+from seatgate.queue.deps import QueueToken, require_active
 from seatgate.reservations import service
 from seatgate.reservations.schemas import MAX_ID, HeldSeat, HoldRequest, Reservation
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/reservations", tags=["reservations"])
 async def hold_seat(
     resources: ResourcesDep,
     user_id: CurrentUserId,
-    queue_token: ActiveQueueToken,
+    queue_token: QueueToken,
     body: HoldRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -48,6 +48,8 @@ async def hold_seat(
         key=idempotency_key,
         request=body.model_dump(mode="json"),
         action=hold,
+        # After the token expired, a retry of a hold that was made still gets its 201.
+        guard=lambda: require_active(queue_token),
     )
     return respond(answer)
 
