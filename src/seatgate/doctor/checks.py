@@ -120,7 +120,16 @@ async def pool_row(settings: Settings, in_flight: int, database_ok: bool) -> Row
             f"{detail}; max_connections not checked (database down)",
             "fix the database row first",
         )
-    maximum, reserved = await _connection_budget(settings)
+    try:
+        maximum, reserved = await _connection_budget(settings)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        # Reachable a moment ago (the database row), gone now: still a row, not a traceback.
+        return Row(
+            "db pool",
+            False,
+            f"{detail}; max_connections not read ({_first_line(error)})",
+            "check the database (SEATGATE_DATABASE_URL) and run doctor again",
+        )
     total = pool * (workers + len(SIDE_PROCESSES))
     usable = maximum - reserved
     if total > usable:
@@ -138,7 +147,15 @@ async def topics_row(settings: Settings) -> Row:
     from seatgate.messaging.topics import all_topics
 
     bootstrap = settings.kafka_bootstrap_servers or ""
-    present = await asyncio.to_thread(kafka_topics, bootstrap, settings.connect_timeout_seconds)
+    try:
+        present = await asyncio.to_thread(kafka_topics, bootstrap, settings.connect_timeout_seconds)
+    except Exception as error:  # confluent-kafka raises KafkaException or its own errors
+        return Row(
+            "kafka topics",
+            False,
+            f"topics not listed ({_first_line(error)})",
+            "check the broker (SEATGATE_KAFKA_BOOTSTRAP_SERVERS) and run doctor again",
+        )
     missing = [name for name in all_topics(settings) if name not in present]
     if missing:
         return Row(
@@ -199,6 +216,11 @@ async def target_rows(url: str, *, from_container: bool, timeout: float) -> list
     fix = "" if ok else "start the API there, or pass the URL k6 will use to --target"
     rows.append(Row("load target", ok, detail, fix))
     return rows
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 async def run_checks(
