@@ -193,7 +193,7 @@ OUTBOX = [
     ),
     Panel(
         "Consumer lag by group and topic",
-        (("max by (group, topic) (seatgate_consumer_lag)", "{{group}} {{topic}}"),),
+        (("sum by (group, topic) (seatgate_consumer_lag)", "{{group}} {{topic}}"),),
     ),
     Panel(
         "Dead-letter messages",
