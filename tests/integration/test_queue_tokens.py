@@ -8,10 +8,11 @@ import httpx
 
 from seatgate.errors import TokenNotActive
 from seatgate.messaging.envelope import QUEUE_TOPIC
-from seatgate.queue import deps, service
+from seatgate.queue import admission, deps, service
 from seatgate.resources import Resources
 from tests.factories import a_user, auth
 from tests.integration.queue_helpers import a_concert, outbox_events, users
+from tests.integration.reservation_helpers import admit_everyone, waiting_guests
 
 
 def with_queue(headers: dict[str, str], token: str) -> dict[str, str]:
@@ -202,3 +203,31 @@ async def test_dependencies_tell_waiting_from_active(clean: Resources) -> None:
         pass
     else:
         raise AssertionError("a WAITING token passed as ACTIVE")
+
+
+async def test_a_token_past_its_active_window_is_replaced_even_before_the_sweep(
+    clean: Resources,
+) -> None:
+    concert_id = await a_concert(clean)
+    [guest] = await waiting_guests(clean, concert_id, 1)
+    await admit_everyone(clean, concert_id)
+    info = await service.token_info(clean, token=guest.queue_token, user_id=guest.user_id)
+    assert info.status == "ACTIVE"
+    lapsed = info.expires_at.timestamp() + 1
+
+    # The scheduler has not swept it yet: the user gets a new place in line at once.
+    renewed, _ = await service.issue_token(
+        clean, user_id=guest.user_id, concert_id=concert_id, now=lapsed
+    )
+    # The sweep then expires the old token and leaves the new one the user's.
+    swept = await admission.expire(clean, now=lapsed + 1)
+    again, _ = await service.issue_token(
+        clean, user_id=guest.user_id, concert_id=concert_id, now=lapsed + 2
+    )
+
+    assert renewed.token != guest.queue_token
+    assert renewed.status == "WAITING"
+    assert swept == 1
+    assert again.token == renewed.token
+    old = await service.token_info(clean, token=guest.queue_token, user_id=guest.user_id)
+    assert old.status == "EXPIRED"

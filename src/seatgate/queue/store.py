@@ -46,8 +46,11 @@ if known ~= '1' then return {'UNKNOWN'} end
 local existing = redis.call('HGET', KEYS[2], ARGV[3])
 if existing then
   local tkey = ARGV[1] .. existing
-  local status = redis.call('HGET', tkey, 'status')
-  if status == 'WAITING' or status == 'ACTIVE' then
+  local h = redis.call('HMGET', tkey, 'status', 'expires_ms')
+  -- An ACTIVE token past its expiry is over, though the scheduler has not swept it yet
+  -- (it will, and frees its slot): the user gets a new place in line, not a dead token.
+  local lapsed = h[1] == 'ACTIVE' and h[2] and tonumber(h[2]) <= tonumber(ARGV[5])
+  if (h[1] == 'WAITING' or h[1] == 'ACTIVE') and not lapsed then
     return {'EXISTING', existing, status_of(tkey, KEYS[4], KEYS[5], KEYS[9], existing, ARGV[5])}
   end
 end
