@@ -181,9 +181,14 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
 async def test_metrics_use_route_templates(client: httpx.AsyncClient, clean: Resources) -> None:
     user = await a_user(clean)
     await client.get("/api/v1/users/me/balance", headers=auth(user))
+    missing = await client.get("/api/v1/reservations/424242", headers=auth(user))
     await client.get("/no/such/path/12345")
     text = (await client.get("/metrics")).text
+    assert missing.status_code == 404
     assert 'route="/api/v1/users/me/balance"' in text
+    # One series per route, not per id: the path parameter stays a placeholder.
+    assert 'route="/api/v1/reservations/{reservation_id}"' in text
+    assert "424242" not in text
     assert "/no/such/path/12345" not in text
 
 
