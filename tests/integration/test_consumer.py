@@ -177,3 +177,11 @@ def _lag_after_reading_one(resources: Resources, subscribed: list[str]) -> dict[
         return report_lag(consumer, "lag-test", subscribed)
     finally:
         consumer.close()
+
+
+def test_each_topic_prefix_has_its_own_consumer_group(clean: Resources) -> None:
+    staging, other = isolated(clean), isolated(clean)
+    groups = [EventConsumer(r, SalesProjection()).group for r in (clean, staging, other)]
+    assert groups[0] == "seatgate-sales-projection"
+    assert groups[1] == staging.settings.kafka_topic_prefix + "seatgate-sales-projection"
+    assert len(set(groups)) == 3

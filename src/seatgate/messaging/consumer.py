@@ -71,7 +71,9 @@ class EventConsumer:
         self._resources = resources
         self._settings = resources.settings
         self._projection = projection
-        self.group = group or f"seatgate-{projection.name}"
+        # Environments sharing a cluster (SEATGATE_KAFKA_TOPIC_PREFIX) share no group either:
+        # one group over both would rebalance them against each other.
+        self.group = group or f"{self._settings.kafka_topic_prefix}seatgate-{projection.name}"
         self._dead_letters = Publisher(resources.settings)
         self._broker_lost = False
         self._lost_at: float | None = None  # when every broker went away, if since the open
