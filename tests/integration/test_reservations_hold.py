@@ -217,6 +217,30 @@ async def test_catalog_lists_concerts_and_schedules_with_available_seats(
     assert (unknown.status_code, unknown.json()["code"]) == (404, "NOT_FOUND")
 
 
+async def test_concerts_come_a_page_at_a_time_with_a_link_to_the_next(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    halls = await a_hall(clean, concerts=5, seats=1)
+    ids = [hall.concert_id for hall in halls]
+
+    seen: list[int] = []
+    url: str | None = "/api/v1/concerts?limit=2"
+    pages = 0
+    while url is not None:
+        page = await client.get(url)
+        assert page.status_code == 200
+        seen += [concert["concert_id"] for concert in page.json()]
+        pages += 1
+        url = page.links.get("next", {}).get("url")
+    everything = await client.get("/api/v1/concerts")
+    bad = [await client.get(f"/api/v1/concerts?{q}") for q in ("limit=0", "limit=501", "after=-1")]
+
+    assert (seen, pages) == (ids, 3)
+    assert [c["concert_id"] for c in everything.json()] == ids
+    assert "link" not in everything.headers
+    assert [(r.status_code, r.json()["code"]) for r in bad] == [(422, "VALIDATION_ERROR")] * 3
+
+
 async def test_a_signed_token_of_a_user_that_is_gone_is_404_not_500(
     client: httpx.AsyncClient, clean: Resources
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 LIST_CONCERTS_SQL = """
-SELECT id AS concert_id, title, artist, venue FROM concerts ORDER BY id LIMIT $1
+SELECT id AS concert_id, title, artist, venue FROM concerts WHERE id > $1 ORDER BY id LIMIT $2
 """
 
 # Counting through seats_schedule_status_idx and reservations_held_expiry_idx: a
@@ -86,8 +86,8 @@ ORDER BY sc.concert_id, sc.id
 """
 
 
-async def list_concerts(conn: Any, *, limit: int) -> list[Any]:
-    return list(await conn.fetch(LIST_CONCERTS_SQL, limit))
+async def list_concerts(conn: Any, *, after: int, limit: int) -> list[Any]:
+    return list(await conn.fetch(LIST_CONCERTS_SQL, after, limit))
 
 
 async def concert_exists(conn: Any, concert_id: int) -> bool:

@@ -20,9 +20,12 @@ from seatgate.errors import Forbidden, NotFound
 MAX_CONCERTS_LISTED = 500
 
 
-async def list_concerts(pool: Any) -> list[Concert]:
-    rows = await repository.list_concerts(pool, limit=MAX_CONCERTS_LISTED)
-    return [Concert(**dict(row)) for row in rows]
+async def list_concerts(
+    pool: Any, *, after: int = 0, limit: int = MAX_CONCERTS_LISTED
+) -> tuple[list[Concert], bool]:
+    """A page of concerts by id, after `after`; True when more follow."""
+    rows = await repository.list_concerts(pool, after=after, limit=limit + 1)
+    return [Concert(**dict(row)) for row in rows[:limit]], len(rows) > limit
 
 
 async def list_schedules(pool: Any, *, concert_id: int) -> list[Schedule]:

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2**63 - 1
+from seatgate.db import MAX_ID
 
 
 class PaymentRequest(BaseModel):

@@ -6,17 +6,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from seatgate.db import MAX_ID
 from seatgate.queue.domain import QueueTokenInfo, TokenStatus
 
 __all__ = ["IssueTokenRequest", "QueueStatus", "QueueTokenInfo", "TokenStatus"]
-
-MAX_BIGINT = 2**63 - 1
 
 
 class IssueTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    concert_id: int = Field(ge=1, le=MAX_BIGINT, strict=True)
+    concert_id: int = Field(ge=1, le=MAX_ID, strict=True)
 
 
 class QueueStatus(BaseModel):

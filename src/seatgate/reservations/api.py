@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, status
 from starlette.responses import Response
 
+from seatgate.db import MAX_ID
 from seatgate.http.deps import CurrentUserId, ResourcesDep
 from seatgate.idempotency.deps import IdempotencyKey, respond
 from seatgate.idempotency.service import run_once
 from seatgate.queue.deps import QueueToken, require_active
 from seatgate.reservations import service
-from seatgate.reservations.schemas import MAX_ID, HeldSeat, HoldRequest, Reservation
+from seatgate.reservations.schemas import HeldSeat, HoldRequest, Reservation
 
 router = APIRouter(prefix="/api/v1/reservations", tags=["reservations"])
 

@@ -4,9 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from seatgate.db import MAX_ID
 from seatgate.reservations.domain import ReservationStatus
-
-MAX_ID = 2**63 - 1
 
 
 class HoldRequest(BaseModel):
