@@ -49,6 +49,21 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body accepted (413 above)."
     )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request line + headers accepted (431 above).",
+    )
+    max_header_count: int = Field(
+        default=100, ge=8, le=1000, description="Most request headers accepted (431 above)."
+    )
+    max_in_flight_requests: int = Field(
+        default=512,
+        ge=1,
+        le=100_000,
+        description="Requests one worker handles at once; past it, 503 with Retry-After at once.",
+    )
 
     # --- dependencies (unset = embedded twin under `seatgate dev`) ---------------------------
     database_url: str | None = Field(
@@ -73,6 +88,24 @@ class Settings(BaseSettings):
     )
     connect_timeout_seconds: float = Field(
         default=3.0, gt=0, le=10, description="Bound on each dependency check at start-up."
+    )
+    redis_timeout_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=10,
+        description="Deadline of each Redis command and of waiting for a Redis connection.",
+    )
+    db_acquire_timeout_seconds: float = Field(
+        default=0.5, gt=0, le=10, description="Deadline of waiting for a pooled DB connection."
+    )
+    db_command_timeout_seconds: float = Field(
+        default=1.5,
+        gt=0,
+        le=60,
+        description="Client-side deadline of a request's DB command (a stalled server → 503).",
+    )
+    dependency_retry_after_seconds: int = Field(
+        default=1, ge=1, le=60, description="Retry-After of a 503 for a dependency that is down."
     )
     data_dir: str = Field(default=".seatgate", description="Where `seatgate dev` keeps its data.")
 
@@ -103,6 +136,12 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=0.2, gt=0, le=60)
     outbox_retention_seconds: int = Field(
         default=24 * 3600, ge=60, description="Published outbox rows are deleted after this."
+    )
+    relay_republish_window_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=24 * 3600,
+        description="After the broker comes back empty, events published this recently go again.",
     )
     consumer_max_attempts: int = Field(
         default=5, ge=1, le=100, description="Tries of a failing message before its DLQ."
