@@ -1,7 +1,7 @@
-"""The Prometheus tools the ops tests run: Debian's `prometheus` and `prometheus-alertmanager`.
+"""The Debian tools the suite drives: Prometheus, Alertmanager, docker-compose, Chromium.
 
-A missing tool skips its tests on a developer machine; under CI (`CI` set) it is a failure,
-since `.ci/run` installs them.
+A missing tool skips its tests on a developer machine; under CI (`CI` set, which
+`.ci/run` does itself) it is a failure, since `.ci/run` installs them.
 """
 
 from __future__ import annotations
@@ -17,14 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 OPS = ROOT / "ops"
 
 
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is not None:
-        return path
-    message = f"{name} is not installed; fix: apt-get install prometheus prometheus-alertmanager"
+def required_tool(*names: str, package: str) -> str:
+    """The path of the first of `names` on PATH; skip (or fail under CI) without one."""
+    for name in names:
+        path = shutil.which(name)
+        if path is not None:
+            return path
+    message = f"{names[0]} is not installed; fix: apt-get install {package}"
     if os.environ.get("CI"):
-        pytest.fail(message)
+        pytest.fail(f"{message} (.ci/run installs it)")
     pytest.skip(message)
+
+
+def tool(name: str) -> str:
+    return required_tool(name, package="prometheus prometheus-alertmanager")
 
 
 def run_tool(*args: str | Path) -> str:

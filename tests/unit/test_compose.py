@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+
+from tests.ops_tools import required_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {"POSTGRES_PASSWORD": "example", "SEATGATE_JWT_SECRET": "s" * 40}
 
 
+def compose_tool() -> str:
+    return required_tool("docker-compose", package="docker-compose")
+
+
 def rendered() -> dict[str, Any]:
-    tool = shutil.which("docker-compose")
-    if tool is None:
-        if os.environ.get("CI"):
-            pytest.fail("docker-compose is missing; .ci/run installs it")
-        pytest.skip("docker-compose not installed (apt-get install docker-compose)")
+    tool = compose_tool()
     result = subprocess.run(
         [tool, "-f", str(ROOT / "compose.yaml"), "config"],
         env={**os.environ, **ENV},
@@ -51,9 +51,7 @@ def test_services_reach_each_other_by_name_never_localhost() -> None:
 
 
 def test_compose_refuses_to_start_without_its_secrets() -> None:
-    tool = shutil.which("docker-compose")
-    if tool is None:
-        pytest.skip("docker-compose not installed")
+    tool = compose_tool()
     env = {k: v for k, v in os.environ.items() if k not in ENV}
     result = subprocess.run(
         [tool, "-f", str(ROOT / "compose.yaml"), "config", "-q"],

@@ -3,14 +3,11 @@ headless browser renders."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from seatgate.loadtest.report.generate import generate_report
+from tests.ops_tools import required_tool
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "loadtest"
 
@@ -37,11 +34,7 @@ def test_markdown_links_its_charts_and_html_embeds_them(tmp_path: Path) -> None:
 
 def screenshot(html: Path, png: Path) -> bytes:
     """A headless Chromium screenshot of `html` (skipped without chromium, except in CI)."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI; .ci/run installs it")
-        pytest.skip("chromium is not installed")
+    chromium = required_tool("chromium", "chromium-browser", package="chromium")
     subprocess.run(
         [
             chromium,
