@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import jwt
@@ -11,6 +12,11 @@ from seatgate.settings import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "seatgate"
+# A user id is a positive PostgreSQL bigint written in ASCII digits. `str.isdigit()` and
+# `int()` also take Unicode digits ("٣" and "３" read as 3: another user's identity) and
+# superscripts ("²": int() raises), so the shape is checked with an ASCII-only pattern.
+_SUBJECT = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
+_MAX_USER_ID = 2**63 - 1
 
 
 def issue_user_token(settings: Settings, user_id: int) -> str:
@@ -32,6 +38,9 @@ def user_id_from_token(settings: Settings, token: str) -> int:
     except jwt.PyJWTError:
         raise Unauthenticated("User token is invalid") from None
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.isdigit():
+    if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
         raise Unauthenticated("User token has no valid subject")
-    return int(subject)
+    user_id = int(subject)
+    if user_id > _MAX_USER_ID:
+        raise Unauthenticated("User token has no valid subject")
+    return user_id

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,10 @@ ACTIVE: TokenStatus = "ACTIVE"
 EXPIRED: TokenStatus = "EXPIRED"
 
 MAX_TOKEN_LENGTH = 96
+# `<concert_id>.<random>.<hmac>` in ASCII only, checked before anything compares or parses
+# it: `hmac.compare_digest` raises on non-ASCII str and `int()` reads Unicode digits.
+_TOKEN_SHAPE = re.compile(r"([0-9]{1,19})\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
+_MAX_CONCERT_ID = 2**63 - 1  # a PostgreSQL bigint
 # How fast the measured admission rate forgets the past (seconds).
 RATE_TIME_CONSTANT_SECONDS = 5.0
 
@@ -52,13 +57,13 @@ def new_token(secret: str, concert_id: int) -> str:
 
 def concert_of_token(secret: str, token: str) -> int:
     """The concert a well-signed token belongs to; QueueTokenInvalid otherwise."""
-    parts = token.split(".")
-    if len(token) > MAX_TOKEN_LENGTH or len(parts) != 3 or not parts[0].isdigit():
+    shape = _TOKEN_SHAPE.fullmatch(token) if len(token) <= MAX_TOKEN_LENGTH else None
+    if shape is None or int(shape[1]) > _MAX_CONCERT_ID:
         raise QueueTokenInvalid("Queue token is malformed")
-    payload = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(_signature(secret, payload), parts[2]):
+    concert, random_part, signature = shape.groups()
+    if not hmac.compare_digest(_signature(secret, f"{concert}.{random_part}"), signature):
         raise QueueTokenInvalid("Queue token signature does not match")
-    return int(parts[0])
+    return int(concert)
 
 
 def from_ms(ms: float | None) -> datetime | None:
