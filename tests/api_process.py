@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -14,12 +13,12 @@ import pytest
 
 from seatgate.embedded.process import choose_port
 from seatgate.settings import Settings
+from tests.servers import clean_env
 
 
 def seatgate_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment of a seatgate process using this test run's servers."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env = clean_env()
     env.update(
         {
             "SEATGATE_PROFILE": "test",

@@ -58,9 +58,19 @@ def embedded_root(tmp_root: Path) -> Path:
     return root
 
 
-def cli_env(servers: RunServers, **changes: str) -> dict[str, str]:
-    """Environment for a `seatgate` subprocess on this run's servers; no outer SEATGATE_*."""
+def clean_env(**changes: str) -> dict[str, str]:
+    """The base environment of every `seatgate` subprocess: no outer SEATGATE_* variable,
+    no `.env` and no metrics directory of another process; then `changes`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env["SEATGATE_ENV_FILE"] = ""
+    env.update(changes)
+    return env
+
+
+def cli_env(servers: RunServers, **changes: str) -> dict[str, str]:
+    """Environment for a `seatgate` subprocess on this run's servers."""
+    env = clean_env()
     env.update(
         {
             "SEATGATE_PROFILE": "test",

@@ -6,6 +6,7 @@ with one line naming the variable, the bad value (secrets masked) and the fix.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Any, Literal
@@ -17,6 +18,9 @@ ENV_PREFIX = "SEATGATE_"
 DEV_JWT_SECRET = "seatgate-dev-secret-change-me-0123456789"  # noqa: S105 - the refused default
 MIN_DB_POOL_SIZE = 10
 SECRET_FIELDS = frozenset({"jwt_secret"})
+# The dotenv file read under the environment; SEATGATE_ENV_FILE= (empty) reads none, which
+# is how the test suite keeps a developer's `.env` out of its processes.
+ENV_FILE = os.environ.get(f"{ENV_PREFIX}ENV_FILE", ".env") or None
 Profile = Literal["local", "test", "prod"]
 
 # host:port[,host:port...] where host is a DNS name, IPv4 or [IPv6].
@@ -33,7 +37,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,

@@ -4,7 +4,6 @@ that names the setting and the fix, a non-zero exit, within 15 s."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from seatgate.identity.tokens import user_id_from_token
 from seatgate.settings import load_settings
-from tests.servers import RunServers
+from tests.servers import RunServers, clean_env
 
 GOOD_SECRET = "s3cr3t-" * 6
 UNSET = None
@@ -22,7 +21,7 @@ UNSET = None
 def serve(
     servers: RunServers, env: dict[str, str | None], profile: str = "prod"
 ) -> subprocess.CompletedProcess[str]:
-    base = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
+    base: dict[str, str] = clean_env()
     base.update(
         {
             "SEATGATE_DATABASE_URL": servers.database_url,
@@ -86,10 +85,9 @@ def assert_refused(result: subprocess.CompletedProcess[str], setting: str) -> No
 
 def seatgate(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run the CLI with only the SEATGATE_* variables given here."""
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
     return subprocess.run(
         [sys.executable, "-m", "seatgate", *args],
-        env={**clean, **env},
+        env=clean_env(**env),
         capture_output=True,
         text=True,
         timeout=15,

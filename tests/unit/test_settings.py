@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from seatgate.settings import DEV_JWT_SECRET, SettingsError, load_settings
+from seatgate.settings import DEV_JWT_SECRET, SettingsError, load_settings, mask
+from tests.servers import clean_env
 
 GOOD_SECRET = "x" * 40
 
@@ -34,7 +39,8 @@ def test_refuses_a_bootstrap_that_is_not_host_port_list(bootstrap: str) -> None:
     "bootstrap", ["kafka:9092", "127.0.0.1:9092,127.0.0.2:9093", "[::1]:9092", " b-1.x:9094 "]
 )
 def test_accepts_broker_lists(bootstrap: str) -> None:
-    assert load_settings(kafka_bootstrap_servers=bootstrap).kafka_bootstrap_servers
+    expected = ",".join(entry.strip() for entry in bootstrap.split(","))
+    assert load_settings(kafka_bootstrap_servers=bootstrap).kafka_bootstrap_servers == expected
 
 
 @pytest.mark.parametrize("size", [0, 3, 9])
@@ -66,10 +72,58 @@ def test_refuses_an_unknown_profile() -> None:
 
 
 def test_refuses_urls_of_the_wrong_kind_and_masks_passwords() -> None:
-    with pytest.raises(SettingsError, match=r"^SEATGATE_DATABASE_URL="):
-        load_settings(database_url="mysql://root:pw@db/x")
-    with pytest.raises(SettingsError, match=r"^SEATGATE_REDIS_URL="):
-        load_settings(redis_url="http://cache:6379")
+    with pytest.raises(SettingsError, match=r"^SEATGATE_DATABASE_URL=") as error:
+        load_settings(database_url="mysql://root:s3cret-pw@db/x")
+    assert "s3cret-pw" not in str(error.value)
+    assert "mysql://root:***@db/x" in str(error.value)
+    with pytest.raises(SettingsError, match=r"^SEATGATE_REDIS_URL=") as error:
+        load_settings(redis_url="http://:cache-pw@cache:6379")
+    assert "cache-pw" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("database_url", "postgresql://app:pw@db:5432/x", "'postgresql://app:***@db:5432/x'"),
+        ("database_url", "postgresql://app@db:5432/x", "'postgresql://app@db:5432/x'"),
+        ("jwt_secret", "hunter2-hunter2", "'hu***'"),
+        ("jwt_secret", "", "''"),
+        ("http_port", 8000, "8000"),
+    ],
+)
+def test_mask_hides_passwords_and_secrets_only(field: str, value: object, shown: str) -> None:
+    assert mask(field, value) == shown
+
+
+def _pool_size_seen_in(directory: Path, **env: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", "from seatgate.settings import load_settings as l; "
+         "print(l().db_pool_size)"],
+        cwd=directory,
+        env={**clean_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+def test_a_dotenv_is_read_unless_seatgate_env_file_is_empty(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SEATGATE_DB_POOL_SIZE=33\n")
+    (tmp_path / "other.env").write_text("SEATGATE_DB_POOL_SIZE=44\n")
+    assert _pool_size_seen_in(tmp_path) == "20"  # clean_env() names no file: the suite's rule
+    assert _pool_size_seen_in(tmp_path, SEATGATE_ENV_FILE=".env") == "33"
+    assert _pool_size_seen_in(tmp_path, SEATGATE_ENV_FILE="other.env") == "44"
+
+
+def test_the_suite_itself_reads_no_dotenv_and_no_outer_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("SEATGATE_DB_POOL_SIZE=3\nSEATGATE_PROFILE=prod\n")
+    monkeypatch.chdir(tmp_path)
+    loaded = load_settings()
+    assert (loaded.db_pool_size, loaded.profile) == (20, "local")
 
 
 def test_reads_the_contract_names_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
