@@ -1,6 +1,7 @@
 """The report's detect → alert path, for real: the API loses its database, answers 5xx, and
 Prometheus (the project's rules) fires SeatgateHighErrorRate through Alertmanager (the
-project's routes) to the webhook and to Slack's URL within 30 s of the first failure."""
+project's routes) to the webhook and to Slack's URL. How long that took is printed, not
+asserted (figures belong in benchmarks); the guard below only stops a test that hangs."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from tests.api_process import running_api
 from tests.ops_tools import tool
 from tests.servers import RunServers, drop_database
 
-DELIVERY_BOUND_SECONDS = 30
+# Far above the 2–4 s measured here: only a broken path gets this far.
+HANG_GUARD_SECONDS = 180
 
 
 async def _admin(servers: RunServers, sql: str) -> None:
@@ -84,6 +86,8 @@ def _wait_scraped(prometheus: str, deadline: float) -> None:
     pytest.fail("Prometheus never scraped every target")
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(HANG_GUARD_SECONDS + 120)
 def test_a_5xx_surge_reaches_the_webhook_and_slack(
     settings: Settings, servers: RunServers, own_database: str, tmp_path: Path
 ) -> None:
@@ -107,7 +111,7 @@ def test_a_5xx_surge_reaches_the_webhook_and_slack(
             with httpx.Client(timeout=5) as http:
                 while not _firing(_received(monitor.received), "/alerts"):
                     elapsed = time.monotonic() - first_failure
-                    if elapsed > DELIVERY_BOUND_SECONDS:
+                    if elapsed > HANG_GUARD_SECONDS:
                         pytest.fail(f"no firing alert after {elapsed:.1f} s; got {statuses[-5:]}")
                     statuses.append(http.post(f"{base}/api/v1/dev/users", json={}).status_code)
                     time.sleep(0.05)
@@ -121,9 +125,10 @@ def test_a_5xx_surge_reaches_the_webhook_and_slack(
             assert alert["commonLabels"]["alertname"] == "SeatgateHighErrorRate"
             assert alert["commonAnnotations"]["runbook_url"].endswith("#seatgatehigherrorrate")
             # The Slack receiver is fed by the same route (its URL from the secret file).
-            deadline = time.monotonic() + 10
+            deadline = first_failure + HANG_GUARD_SECONDS
             while not _firing(_received(monitor.received), "/slack"):
                 assert time.monotonic() < deadline, "Slack never got the alert"
                 time.sleep(0.2)
+            print(f"first 5xx → Slack: {time.monotonic() - first_failure:.1f} s")
         finally:
             monitor.stop()

@@ -62,7 +62,10 @@ def test_one_scrape_sums_every_worker(two_workers: str) -> None:
         # The fixture's own readiness polls of /healthz count too.
         assert samples(text, "http_requests_total")[healthz] >= requests
         assert samples(text, "seatgate_db_pool_size")[()] == POOL_SIZE * WORKERS
-        assert samples(text, "seatgate_db_pool_in_use")[()] >= 0
+        # Summed over workers into one series (no per-pid labels), within the summed size.
+        in_use = samples(text, "seatgate_db_pool_in_use")
+        assert list(in_use) == [()]
+        assert 0 <= in_use[()] <= POOL_SIZE * WORKERS
 
 
 def test_the_scheduler_serves_its_own_metrics_with_its_pool(settings: Settings) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
@@ -172,7 +173,9 @@ def _lag_after_reading_one(resources: Resources, subscribed: list[str]) -> dict[
     )
     try:
         read = []
+        deadline = time.monotonic() + 60
         while not read:
+            assert time.monotonic() < deadline, "no message read from the assigned topic in 60 s"
             read = [m for m in consumer.consume(1, 1.0) if m.error() is None]
         return report_lag(consumer, "lag-test", subscribed)
     finally:

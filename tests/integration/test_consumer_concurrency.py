@@ -70,11 +70,21 @@ async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice
     table_events = _events(1, TABLE_EVENTS)
     stream_events = _events(100_000, STREAM_EVENTS)
 
-    async def write_table() -> None:
-        for start in range(0, len(table_events), 100):
+    async def write_table_rows(events: list[Envelope]) -> None:
+        for start in range(0, len(events), 100):
             async with resources.pool.acquire() as conn, conn.transaction():
-                await outbox.record(conn, *table_events[start : start + 100])
-            await asyncio.sleep(0.05)  # spread over seconds, so the late consumer joins mid-way
+                await outbox.record(conn, *events[start : start + 100])
+            await asyncio.sleep(0.05)
+
+    async def write_table() -> None:
+        half = len(table_events) // 2
+        await write_table_rows(table_events[:half])
+        # The rest waits until the late consumer owns partitions, so both consumers must
+        # take part whatever the machine's speed (a fixed sleep raced the first one).
+        await eventually(
+            lambda: _assigned(second), timeout=60, what="the late consumer got partitions"
+        )
+        await write_table_rows(table_events[half:])
 
     async def write_stream() -> None:
         key = resources.key("outbox")
@@ -95,7 +105,7 @@ async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice
     async def join_late(stop: asyncio.Event) -> None:
         # Joining mid-stream forces a rebalance: partitions change hands with
         # uncommitted messages, which the new owner receives again.
-        await asyncio.sleep(1)
+        await eventually(lambda: _handled_some(first), timeout=60, what="the first consumer read")
         await second.run(stop)
 
     async with running(Relay(resources).run, Relay(resources).run, first.run, join_late):
@@ -121,6 +131,14 @@ async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice
     assert actual == _expected(table_events + stream_events)
     assert first.handled > 0
     assert second.handled > 0
+
+
+async def _assigned(consumer: EventConsumer) -> bool:
+    return consumer.assignments > 0
+
+
+async def _handled_some(consumer: EventConsumer) -> bool:
+    return consumer.handled > 0
 
 
 async def _all_processed(resources: Resources, count: int) -> bool:
