@@ -40,3 +40,27 @@ def run_tool(*args: str | Path) -> str:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     return output
+
+
+def screenshot(html: Path, png: Path) -> bytes:
+    """A headless Chromium screenshot of `html` (skipped without chromium, except in CI)."""
+    chromium = required_tool("chromium", "chromium-browser", package="chromium")
+    subprocess.run(
+        [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,2400",
+            "--virtual-time-budget=4000",
+            f"--screenshot={png}",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG")
+    return data

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
+from seatgate.db.migrate import upgrade
 from seatgate.embedded.stack import EmbeddedStack, ensure_database, with_database
 
 
@@ -50,6 +53,20 @@ async def drop_database(admin_url: str, database_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@contextmanager
+def private_database(servers: RunServers, purpose: str) -> Iterator[str]:
+    """A migrated database of its own on the run's server, for a test whose API other
+    tests must not touch (they truncate the shared one) or that cuts its database off."""
+    url = asyncio.run(
+        ensure_database(servers.admin_database_url, f"seatgate_{purpose}_{servers.run_id}")
+    )
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_database(servers.admin_database_url, url))
 
 
 def embedded_root(tmp_root: Path) -> Path:

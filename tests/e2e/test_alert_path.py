@@ -16,15 +16,14 @@ import asyncpg
 import httpx
 import pytest
 
-from seatgate.db.migrate import upgrade
 from seatgate.doctor.checks import prometheus_row
 from seatgate.embedded.process import choose_port
-from seatgate.embedded.stack import ensure_database, with_database
+from seatgate.embedded.stack import with_database
 from seatgate.observability.monitor import Monitor, MonitorPorts, Targets
 from seatgate.settings import Settings
 from tests.api_process import running_api
 from tests.ops_tools import tool
-from tests.servers import RunServers, drop_database
+from tests.servers import RunServers, private_database
 
 # Far above the 2–4 s measured here: only a broken path gets this far.
 HANG_GUARD_SECONDS = 180
@@ -41,12 +40,8 @@ async def _admin(servers: RunServers, sql: str) -> None:
 @pytest.fixture
 def own_database(servers: RunServers) -> Iterator[str]:
     """A database only this test's API uses, so cutting it off harms no one else."""
-    url = asyncio.run(
-        ensure_database(servers.admin_database_url, f"seatgate_alerts_{servers.run_id}")
-    )
-    upgrade(url)
-    yield url
-    asyncio.run(drop_database(servers.admin_database_url, url))
+    with private_database(servers, "alerts") as url:
+        yield url
 
 
 def _cut_off(servers: RunServers, database_url: str) -> None:

@@ -4,40 +4,39 @@ and the HTML renders in headless Chromium."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from seatgate.catalog.cli import seed_now
-from seatgate.db.migrate import upgrade
-from seatgate.embedded.stack import ensure_database
 from seatgate.settings import Settings
 from tests.api_process import running_api, seatgate_env
-from tests.servers import RunServers, drop_database
-from tests.unit.test_report_render import screenshot
+from tests.ops_tools import screenshot
+from tests.servers import RunServers, private_database
 
 
 @pytest.fixture
 def own_database(servers: RunServers, settings: Settings) -> Iterator[str]:
     """A database only this test's API uses: other tests truncate the shared one."""
-    url = asyncio.run(
-        ensure_database(servers.admin_database_url, f"seatgate_loadtest_{servers.run_id}")
-    )
-    upgrade(url)
-    seed_now(settings.model_copy(update={"database_url": url}), 1, 2, 100)
-    yield url
-    asyncio.run(drop_database(servers.admin_database_url, url))
+    with private_database(servers, "loadtest") as url:
+        seed_now(settings.model_copy(update={"database_url": url}), 1, 2, 100)
+        yield url
 
 
 def test_the_smoke_scenario_passes_and_writes_both_reports(
     settings: Settings, own_database: str, tmp_path: Path
 ) -> None:
-    env = {"SEATGATE_DATABASE_URL": own_database, "SEATGATE_ADMISSION_RATE_PER_SECOND": "100"}
+    env = {
+        "SEATGATE_DATABASE_URL": own_database,
+        "SEATGATE_ADMISSION_RATE_PER_SECOND": "100",
+        # Its relay and consumer must not share topics or a group with other tests' workers.
+        "SEATGATE_KAFKA_TOPIC_PREFIX": f"smoke{uuid.uuid4().hex[:8]}.",
+    }
     with running_api(settings, "--with-workers", **env) as base:
         done = subprocess.run(
             [

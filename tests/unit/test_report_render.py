@@ -3,11 +3,10 @@ headless browser renders."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from seatgate.loadtest.report.generate import generate_report
-from tests.ops_tools import required_tool
+from tests.ops_tools import screenshot
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "loadtest"
 
@@ -30,30 +29,6 @@ def test_markdown_links_its_charts_and_html_embeds_them(tmp_path: Path) -> None:
     assert "src=" not in html
     assert "<link" not in html
     assert "<td>❌ fail</td>" in html
-
-
-def screenshot(html: Path, png: Path) -> bytes:
-    """A headless Chromium screenshot of `html` (skipped without chromium, except in CI)."""
-    chromium = required_tool("chromium", "chromium-browser", package="chromium")
-    subprocess.run(
-        [
-            chromium,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1200,2400",
-            "--virtual-time-budget=4000",
-            f"--screenshot={png}",
-            html.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    data = png.read_bytes()
-    assert data.startswith(b"\x89PNG")
-    return data
 
 
 def test_the_html_renders_in_headless_chromium(tmp_path: Path) -> None:
