@@ -8,6 +8,7 @@ import signal
 import uvicorn
 from fastapi import FastAPI
 
+from seatgate.http.protocol import BoundedHttpToolsProtocol, bounded_protocol
 from seatgate.main import create_app
 from seatgate.observability.exposition import prepare_multiprocess_dir, remove_multiprocess_dir
 from seatgate.observability.logging import configure_logging
@@ -25,6 +26,7 @@ def uvicorn_config(settings: Settings, app: FastAPI) -> uvicorn.Config:
         app,
         host=settings.http_host,
         port=settings.http_port,
+        http=bounded_protocol(settings),
         log_config=None,
         access_log=False,
         lifespan="on",
@@ -59,6 +61,8 @@ def serve_forever(settings: Settings) -> None:
                 host=settings.http_host,
                 port=settings.http_port,
                 workers=settings.http_workers,
+                # Each worker reads the header limits from the environment, like its app.
+                http=BoundedHttpToolsProtocol,
                 log_config=None,
                 access_log=False,
                 timeout_graceful_shutdown=10,
