@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +122,99 @@ def test_every_class_has_cause_and_fix_in_both_languages(kind: str) -> None:
         assert cause
         assert fix
         assert "{" not in cause + fix + component
+
+
+# --- the run-level causes, each from a synthetic run directory ---------------------------------
+# A copy of the clean `pass` run with one thing changed: the finding must appear with its
+# severity and parameters, render its cause in both languages, and the clean copy must not.
+
+
+def _edited_run(
+    tmp_path: Path, edit: Callable[[dict[str, Any], dict[str, Any], Path], None]
+) -> Path:
+    run = tmp_path / "run"
+    shutil.copytree(FIXTURES / "pass", run)
+    summary = json.loads((run / "summary.json").read_text())
+    meta = json.loads((run / "run.json").read_text())
+    edit(summary, meta, run)
+    (run / "summary.json").write_text(json.dumps(summary))
+    (run / "run.json").write_text(json.dumps(meta))
+    return run
+
+
+def _count(summary: dict[str, Any], name: str, count: int) -> None:
+    summary["metrics"][name] = {
+        "type": "counter",
+        "contains": "default",
+        "values": {"count": count, "rate": 1.0},
+    }
+
+
+def _slow_seats(summary: dict[str, Any], meta: dict[str, Any], run: Path) -> None:
+    summary["metrics"]["http_req_duration"]["values"]["p(95)"] = 1500.0
+    summary["metrics"]["seats_duration"]["values"]["p(95)"] = 2400.0
+
+
+def _queue_timeouts(summary: dict[str, Any], meta: dict[str, Any], run: Path) -> None:
+    _count(summary, "queue_timeouts", 7)
+
+
+def _contention(summary: dict[str, Any], meta: dict[str, Any], run: Path) -> None:
+    _count(summary, "seat_conflicts", 14)  # of 28 attempts: 50 %, above the 20 % warning
+
+
+def _contention_scenario(summary: dict[str, Any], meta: dict[str, Any], run: Path) -> None:
+    _count(summary, "seat_conflicts", 14)
+    meta["scenario"] = "contention"
+
+
+def _sold_out(summary: dict[str, Any], meta: dict[str, Any], run: Path) -> None:
+    _count(summary, "sold_out", 5)
+
+
+def _k6_aborted(summary: dict[str, Any], meta: dict[str, Any], run: Path) -> None:
+    meta["k6_exit_code"] = 108
+
+
+def _app_errors(summary: dict[str, Any], meta: dict[str, Any], run: Path) -> None:
+    lines = [
+        {"ts": "2026-11-24T18:40:50Z", "level": "error", "logger": "x", "msg": "pool exhausted"},
+        {"ts": "2026-11-24T18:40:51Z", "level": "info", "logger": "x", "msg": "fine"},
+        {"ts": "2026-11-24T18:40:52Z", "level": "critical", "logger": "x", "msg": "disk full"},
+    ]
+    (run / "app.log").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+@pytest.mark.parametrize(
+    ("edit", "kind", "severity", "expected"),
+    [
+        (_slow_seats, "slow", "fail", {"p95_ms": "1500", "slowest": "seats (p95 2400 ms)"}),
+        (_queue_timeouts, "queue_timeout", "warn", {"count": 7}),
+        (_contention, "contention", "warn", {"count": 14, "ratio": "50%"}),
+        (_contention_scenario, "contention_expected", "info", {"count": 14, "ratio": "50%"}),
+        (_sold_out, "sold_out", "warn", {"count": 5}),
+        (_k6_aborted, "k6_aborted", "fail", {"exit_code": "108"}),
+        (_app_errors, "app_errors", "info", {"count": 2, "messages": "disk full; pool exhausted"}),
+    ],
+    ids=lambda value: getattr(value, "__name__", None),
+)
+def test_each_run_level_cause_is_found_from_its_run_directory(
+    tmp_path: Path,
+    edit: Callable[[dict[str, Any], dict[str, Any], Path], None],
+    kind: str,
+    severity: str,
+    expected: dict[str, Any],
+) -> None:
+    run = _edited_run(tmp_path, edit)
+    found = {f.kind: f for f in findings(read_inputs(run))}
+    assert set(found) == {kind}
+    finding = found[kind]
+    assert finding.severity == severity
+    for name, value in expected.items():
+        assert (finding.count if name == "count" else finding.params[name]) == value
+    for lang in ("ko", "en"):
+        component, cause, fix = describe(finding, lang)  # type: ignore[arg-type]
+        assert all((component, cause, fix))
+        assert "{" not in component + cause + fix
+    rendered = generate_report(run, "en", tmp_path / "report").markdown.read_text()
+    assert describe(finding, "en")[1] in rendered
