@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run monitor test lint format lock bench clean
+.PHONY: help install run monitor test test-fast lint format lock bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ monitor: $(STAMP) ## Prometheus + Alertmanager (Debian) + a webhook receiver aga
 test: $(STAMP) ## Run the whole test suite (real PostgreSQL, Redis, Kafka-protocol broker)
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP) ## The inner loop: the suite without the tests marked slow (make test runs them all)
+	$(BIN)/python -m pytest -m "not slow"
+
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -39,9 +42,10 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
-bench: $(STAMP) ## Benchmarks: queue status-poll cost at 1k, 10k and 100k waiting tokens; outbox relay latency
+bench: $(STAMP) ## Benchmarks: queue status-poll cost at 1k, 10k and 100k waiting tokens; outbox relay latency; durable-commit cost of a hold
 	$(BIN)/python -m benchmarks.queue_poll
 	$(BIN)/python -m benchmarks.relay_latency
+	$(BIN)/python -m benchmarks.commit_durability
 
 lock: $(STAMP) ## Re-resolve requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
 	$(BIN)/python -m pip install -q uv
