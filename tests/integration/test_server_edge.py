@@ -31,10 +31,15 @@ def server(settings: Settings) -> Iterator[tuple[str, int]]:
 
 
 def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """The first response on the socket, read until the server closes it."""
+    """The first response on the socket, read until the server closes it (a reset after
+    the answer counts as closing: the server closed while the client was still sending)."""
     data = b""
-    while chunk := sock.recv(65536):
-        data += chunk
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        if not data:
+            raise
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {}
@@ -116,6 +121,33 @@ def test_a_50_mb_header_is_refused_without_being_read(server: tuple[str, int]) -
     assert not sent_all.is_set()
 
 
+def test_an_endless_body_gets_its_413_and_the_connection_closes(server: tuple[str, int]) -> None:
+    """Past the bounded read the server says `Connection: close` and stops reading, rather
+    than reading and dropping 100 MB (it did so on a kept-alive connection)."""
+    size = 100 * 1024 * 1024
+    head = (
+        b"POST /api/v1/dev/users HTTP/1.1\r\nHost: s\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % size
+    )
+    sent_all = threading.Event()
+    with socket.create_connection(server, timeout=15) as sock:
+
+        def send() -> None:
+            try:
+                sock.sendall(head + b"x" * size)
+                sent_all.set()
+            except OSError:
+                pass
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        answer = read_answer(sock)
+        sock.close()
+        sender.join(timeout=15)
+    assert_refused(answer, 413, "PAYLOAD_TOO_LARGE")
+    assert not sent_all.is_set()
+
+
 @pytest.mark.parametrize(
     "request_bytes",
     [
@@ -140,6 +172,7 @@ def test_a_good_request_after_a_refused_one_is_served(server: tuple[str, int]) -
     assert status == 200
 
 
+@pytest.mark.slow
 def test_worker_processes_bound_heads_too(settings: Settings) -> None:
     """`serve --workers N` starts uvicorn's worker processes: each reads the limits itself."""
     with running_api(settings, "--workers", "2", SEATGATE_MAX_HEADER_COUNT="10") as base:

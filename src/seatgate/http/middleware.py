@@ -20,6 +20,27 @@ log = logging.getLogger("seatgate.access")
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# A refused body (413, 415) is read and dropped up to this many times the body limit
+# before the answer: closing a socket with unread data makes the kernel reset it, and a
+# client that sends its whole body first would never read the answer. A longer body
+# gets its answer with `Connection: close` once the budget is spent.
+DRAIN_FACTOR = 4
+
+
+async def _drain(receive: Receive, seen: int, budget: int) -> bool:
+    """Read and drop the rest of the body; True if it all arrived within `budget` bytes."""
+    while seen <= budget:
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        seen += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return False
+
+
+def _closing(drained: bool) -> dict[str, str] | None:
+    return None if drained else {"Connection": "close"}
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -39,6 +60,7 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.drain_budget = DRAIN_FACTOR * max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,11 +85,16 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        async def too_large() -> None:
+        async def too_large(seen: int | None) -> None:
+            """`seen`: the body bytes read so far, None once the body is complete."""
             state["error_code"] = "PAYLOAD_TOO_LARGE"
+            drained = seen is None or await _drain(receive, seen, self.drain_budget)
             if not status["sent"]:
                 await problem_response(
-                    413, "PAYLOAD_TOO_LARGE", f"Body exceeds {self.max_body_bytes} bytes"
+                    413,
+                    "PAYLOAD_TOO_LARGE",
+                    f"Body exceeds {self.max_body_bytes} bytes",
+                    headers=_closing(drained),
                 )(scope, receive, send_with_id)
             status["overridden"] = True
 
@@ -75,7 +102,10 @@ class RequestContextMiddleware:
             rejection = self._reject(scope)
             if rejection is not None:
                 state["error_code"] = rejection[1]
-                await problem_response(*rejection)(scope, receive, send_with_id)
+                drained = await _drain(receive, 0, self.drain_budget)
+                await problem_response(*rejection, headers=_closing(drained))(
+                    scope, receive, send_with_id
+                )
                 return
             await self.app(scope, self._limited(receive, too_large), send_with_id)
         except Exception:
@@ -104,7 +134,9 @@ class RequestContextMiddleware:
             return 415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json"
         return None
 
-    def _limited(self, receive: Receive, too_large: Callable[[], Awaitable[None]]) -> Receive:
+    def _limited(
+        self, receive: Receive, too_large: Callable[[int | None], Awaitable[None]]
+    ) -> Receive:
         seen = 0
         limit = self.max_body_bytes
 
@@ -115,7 +147,7 @@ class RequestContextMiddleware:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     # Answer now and tell the app the client left, so it stops reading.
-                    await too_large()
+                    await too_large(seen if message.get("more_body", False) else None)
                     return {"type": "http.disconnect"}
             return message
 
