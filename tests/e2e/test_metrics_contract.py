@@ -6,9 +6,8 @@ series (ops/prometheus/tests); this is the test that the app still produces thos
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from seatgate.catalog.cli import seed_now
 from seatgate.messaging.envelope import RESERVATIONS_TOPIC
 from seatgate.settings import Settings
 from tests.api_process import running_api
+from tests.conditions import wait_until
 from tests.servers import RunServers, private_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,13 +45,6 @@ def labelled(samples: Samples, name: str, label: str) -> dict[str, float]:
         for (sample, labels), value in samples.items()
         if sample == name and len(labels) == 1 and labels[0][0] == label
     }
-
-
-def wait_for(what: str, probe: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not probe():
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.2)
 
 
 @dataclass
@@ -84,7 +77,7 @@ class Sale:
             polled = self.http.get("/api/v1/queue/tokens/current", headers=headers)
             return bool(polled.json()["status"] == "ACTIVE")
 
-        wait_for("admission", active)
+        wait_until(active, what="admission")
         return Buyer(self.http, headers)
 
     def seats(self, buyer: Buyer) -> list[int]:
@@ -180,29 +173,29 @@ def test_each_contract_metric_moves_with_its_action_and_carries_its_labels(sale:
             ("seatgate_holds_expired_total", ()), 0
         )
 
-    wait_for("the expiry sweep", lapsed)
+    wait_until(lapsed, what="the expiry sweep")
     late = sale.pay(rival, lapsing.json()["reservation_id"])
     assert (late.status_code, late.json()["code"]) == (410, "RESERVATION_EXPIRED")
 
     _park_a_poison_message(sale)
     dlq_topic = f"{sale.prefix}{RESERVATIONS_TOPIC}.dlq"
-    wait_for(
-        "a parked message",
+    wait_until(
         lambda: (
             labelled(scrape(sale.base), "seatgate_dlq_messages_total", "topic").get(dlq_topic, 0)
             > 0
         ),
+        what="a parked message",
     )
-    wait_for(
-        "every dependency reported",
+    wait_until(
         lambda: (
             set(labelled(scrape(sale.base), "seatgate_dependency_up", "dependency"))
             == {"database", "redis", "kafka"}
         ),
+        what="every dependency reported",
     )
-    wait_for(
-        "the outbox drained",
+    wait_until(
         lambda: scrape(sale.base).get(("seatgate_outbox_pending", ()), -1) == 0,
+        what="the outbox drained",
     )
     assert sale.http.get("/readyz").status_code == 200
     after = scrape(sale.base)

@@ -18,6 +18,7 @@ from seatgate.messaging.schemas import SeatHeldData
 from seatgate.messaging.topics import ensure_topics
 from seatgate.resources import Resources
 from seatgate.settings import Settings
+from tests.conditions import eventually as eventually  # noqa: PLC0414 - re-exported
 
 
 def isolated(resources: Resources, **overrides: Any) -> Resources:
@@ -115,13 +116,3 @@ async def running(
         for outcome in done:
             if isinstance(outcome, BaseException):
                 raise outcome
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
-        await asyncio.sleep(0.1)

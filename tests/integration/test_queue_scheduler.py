@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 
 from seatgate.main import create_app
 from seatgate.queue import service
@@ -13,6 +12,7 @@ from seatgate.scheduler.jobs import scheduler_jobs
 from seatgate.scheduler.leader import Leadership
 from seatgate.scheduler.runner import run_scheduler
 from seatgate.workers import in_process_workers
+from tests.conditions import eventually
 from tests.factories import a_user
 from tests.integration.queue_helpers import a_concert, line_up, users, with_settings
 
@@ -21,14 +21,6 @@ RATE = 20
 
 async def admitted_count(resources: Resources, concert_id: int) -> int:
     return int(await resources.redis.zcard(resources.key("queue", "active", concert_id)))
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 15.0) -> None:
-    """Wait for a condition the scheduler brings about; a bound, not a speed claim."""
-    deadline = time.monotonic() + within
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.05)
 
 
 def leadership(resources: Resources) -> Leadership:
