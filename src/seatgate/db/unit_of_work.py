@@ -53,8 +53,17 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if not self._done and not self._conn.is_closed():
+            if not self._done and not _closed(self._conn):
                 await self._tx.rollback()
         finally:
             await self._pool.release(self._conn)
             self._conn = None
+
+
+def _closed(conn: Any) -> bool:
+    # A connection closed under us (a command deadline, a killed backend) may already be
+    # detached from its pool proxy, which then refuses every call, is_closed() included.
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
