@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import time
 
 import httpx
 import pytest
 
-from seatgate.idempotency import repository
-from seatgate.idempotency.service import request_hash
 from seatgate.queue import service as queue
 from seatgate.resources import Resources
 from tests.factories import a_user, auth
@@ -20,7 +18,7 @@ from tests.integration.reservation_helpers import (
     outbox,
     waiting_guests,
 )
-from tests.integration.test_payments_pay import RICH, hold
+from tests.integration.test_payments_pay import RICH, hold, pay
 
 
 async def test_same_key_and_body_replays_the_hold(
@@ -57,9 +55,38 @@ async def test_a_refusal_is_replayed_with_its_status(
     again = await client.post("/api/v1/reservations", json=body, headers=headers)
 
     assert (first.status_code, first.json()["code"]) == (409, "SEAT_UNAVAILABLE")
+    assert "idempotent-replayed" not in first.headers
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
-    assert again.json()["code"] == "SEAT_UNAVAILABLE"
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 1
+
+
+async def test_a_refused_payment_changes_nothing_and_its_refusal_is_replayed(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=1)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1, balance=1_000)
+    held = await hold(client, guest, hall)
+    headers = {"Idempotency-Key": "too-poor"}
+
+    first = await pay(client, guest, held["reservation_id"], **headers)
+    await client.post(
+        "/api/v1/users/me/balance/charge", json={"amount": RICH}, headers=auth(guest.user)
+    )
+    again = await pay(client, guest, held["reservation_id"], **headers)
+
+    assert (first.status_code, first.json()["code"]) == (402, "INSUFFICIENT_BALANCE")
+    assert (again.status_code, again.json()) == (402, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+    # The refused statement had confirmed the reservation before the debit failed.
+    status = await clean.pool.fetchval(
+        "SELECT status FROM reservations WHERE id = $1", held["reservation_id"]
+    )
+    assert status == "HELD"
+    assert await clean.pool.fetchval("SELECT count(*) FROM payments") == 0
+    assert (await pay(client, guest, held["reservation_id"])).status_code == 201
 
 
 async def test_a_hold_made_before_the_token_expired_is_still_replayed(
@@ -99,22 +126,68 @@ async def test_a_refusal_for_an_inactive_token_is_not_kept_for_the_key(
     assert "idempotent-replayed" not in admitted.headers
 
 
-async def test_a_key_in_flight_is_409(client: httpx.AsyncClient, clean: Resources) -> None:
+async def waiting_for_a_lock(resources: Resources, fragment: str) -> int:
+    """The backend whose statement containing `fragment` waits for a lock."""
+    deadline = time.monotonic() + 30
+    while True:
+        pid = await resources.pool.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'",
+            fragment,
+        )
+        if pid is not None:
+            return int(pid)
+        assert time.monotonic() < deadline, f"nothing waits in {fragment!r}"
+        await asyncio.sleep(0.02)
+
+
+async def two_holds_with_one_key(
+    client: httpx.AsyncClient, clean: Resources, *, end_the_first: str
+) -> tuple[httpx.Response, httpx.Response]:
+    """A first keyed hold stalled inside its transaction (the test locks the seat), a
+    duplicate sent meanwhile; then the first ends (`commit` or `crash`)."""
     [hall] = await a_hall(clean, seats=1)
     [guest] = await admitted_guests(clean, hall.concert_id, 1)
     body = {"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]}
-    # A first request with this key has claimed it and not answered yet.
-    digest = request_hash("reservations", body)
-    assert await repository.claim(
-        clean.pool, guest.user_id, "reservations", "busy", digest, stale_after=60
-    )
+    headers = {**guest.headers(), "Idempotency-Key": "one-key"}
+    async with clean.pool.acquire() as blocker, blocker.transaction():
+        await blocker.execute("SELECT 1 FROM seats WHERE id = $1 FOR UPDATE", hall.seat_ids[0])
+        first = asyncio.create_task(client.post("/api/v1/reservations", json=body, headers=headers))
+        first_backend = await waiting_for_a_lock(clean, "UPDATE seats")
+        second = asyncio.create_task(
+            client.post("/api/v1/reservations", json=body, headers=headers)
+        )
+        await waiting_for_a_lock(clean, "INSERT INTO idempotency_keys")
+        if end_the_first == "crash":
+            await clean.pool.execute("SELECT pg_terminate_backend($1)", first_backend)
+            await asyncio.wait_for(asyncio.shield(first), timeout=30)
+    return await first, await second
 
-    response = await client.post(
-        "/api/v1/reservations", json=body, headers={**guest.headers(), "Idempotency-Key": "busy"}
-    )
 
-    assert (response.status_code, response.json()["code"]) == (409, "IDEMPOTENCY_KEY_IN_FLIGHT")
-    assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 0
+async def test_a_duplicate_waits_for_the_first_transaction_and_replays_its_answer(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    first, second = await two_holds_with_one_key(client, clean, end_the_first="commit")
+
+    assert first.status_code == second.status_code == 201, (first.text, second.text)
+    assert second.json() == first.json()
+    assert "idempotent-replayed" not in first.headers
+    assert second.headers["idempotent-replayed"] == "true"
+    assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 1
+
+
+async def test_a_duplicate_runs_the_command_once_when_the_first_transaction_died(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    first, second = await two_holds_with_one_key(client, clean, end_the_first="crash")
+
+    assert (first.status_code, first.json()["code"]) == (503, "DEPENDENCY_UNAVAILABLE")
+    assert second.status_code == 201, second.text
+    assert "idempotent-replayed" not in second.headers
+    reservations = await clean.pool.fetch("SELECT id, status FROM reservations")
+    assert [(r["id"], r["status"]) for r in reservations] == [
+        (second.json()["reservation_id"], "HELD")
+    ]
 
 
 async def test_concurrent_payments_with_one_key_pay_once_and_agree(
@@ -131,16 +204,11 @@ async def test_concurrent_payments_with_one_key_pay_once_and_agree(
     )
     replay = await client.post("/api/v1/payments", json=body, headers=headers)
 
-    codes = Counter(r.status_code for r in racing)
-    assert codes[201] >= 1
-    assert set(codes) <= {201, 409}
-    assert {r.json()["code"] for r in racing if r.status_code == 409} <= {
-        "IDEMPOTENCY_KEY_IN_FLIGHT"
-    }
-    assert replay.status_code == 201
-    assert {r.json()["payment_id"] for r in [*racing, replay] if r.status_code == 201} == {
-        replay.json()["payment_id"]
-    }
+    # The duplicates wait on the key for the first transaction, then replay its answer.
+    assert [r.status_code for r in [*racing, replay]] == [201] * 11
+    assert [r.json() for r in [*racing, replay]] == [replay.json()] * 11
+    replayed = [r.headers.get("idempotent-replayed") for r in racing]
+    assert sorted(replayed, key=str) == [None] + ["true"] * 9
     assert await clean.pool.fetchval("SELECT count(*) FROM payments") == 1
     balance = await clean.pool.fetchval("SELECT balance FROM users WHERE id = $1", guest.user_id)
     assert balance == RICH - held["price"]

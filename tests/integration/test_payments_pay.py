@@ -153,21 +153,31 @@ async def test_paying_an_expired_hold_is_410_and_the_seat_goes_to_the_next_user(
     assert await seat_consistency(clean) == []
 
 
-async def test_nobody_pays_for_someone_elses_reservation(
+async def test_someone_elses_reservation_is_not_found_for_every_verb(
     client: httpx.AsyncClient, clean: Resources
 ) -> None:
     [hall] = await a_hall(clean, seats=1)
     owner, other = await admitted_guests(clean, hall.concert_id, 2, balance=RICH)
     held = await hold(client, owner, hall)
+    theirs, unknown = held["reservation_id"], 999_999
 
-    theirs = await pay(client, other, held["reservation_id"])
-    unknown = await pay(client, other, 999_999)
+    paid = await pay(client, other, theirs)
+    paid_unknown = await pay(client, other, unknown)
+    keyed = await pay(client, other, theirs, **{"Idempotency-Key": "not-mine"})
+    read = await client.get(f"/api/v1/reservations/{theirs}", headers=auth(other.user))
+    read_unknown = await client.get(f"/api/v1/reservations/{unknown}", headers=auth(other.user))
 
-    assert (theirs.status_code, theirs.json()["code"]) == (403, "FORBIDDEN")
-    assert str(held["price"]) not in theirs.text
-    assert (unknown.status_code, unknown.json()["code"]) == (404, "NOT_FOUND")
+    # Exactly what an id that does not exist answers: nothing says the id is taken.
+    assert (paid.status_code, paid.json()["code"]) == (404, "NOT_FOUND")
+    assert paid.json() == paid_unknown.json() == keyed.json()
+    assert paid.headers["content-type"] == paid_unknown.headers["content-type"]
+    assert (read.status_code, read.json()) == (404, read_unknown.json())
+    assert read.json() == paid.json()
     assert await balance(client, other) == RICH
     assert await clean.pool.fetchval("SELECT count(*) FROM payments") == 0
+    mine = await client.get(f"/api/v1/reservations/{theirs}", headers=auth(owner.user))
+    assert (mine.status_code, mine.json()["status"]) == (200, "HELD")
+    assert (await pay(client, owner, theirs)).status_code == 201
 
 
 async def test_bad_payment_requests_are_problems(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 
 import httpx
+import pytest
 
+from seatgate.db.pool import create_pool
 from seatgate.observability import metrics
 from seatgate.payments import service as payments
 from seatgate.reservations import repository
@@ -81,16 +84,24 @@ async def test_the_sweep_releases_lapsed_holds_with_events_and_frees_the_seat(
     assert again["reservation_id"] != lapsed["reservation_id"]
 
 
+@pytest.mark.parametrize("key", [None, "take-over"])
 async def test_an_unswept_lapsed_hold_is_taken_over_by_the_next_user(
-    client: httpx.AsyncClient, clean: Resources
+    client: httpx.AsyncClient, clean: Resources, key: str | None
 ) -> None:
     [hall] = await a_hall(clean, seats=1)
     first, second = await admitted_guests(clean, hall.concert_id, 2)
     lapsed = await hold(client, first, hall)
     await lapse(clean, lapsed["reservation_id"])
 
-    taken = await hold(client, second, hall)
+    # With a key, the release happens inside the keyed hold's transaction (a savepoint).
+    response = await client.post(
+        "/api/v1/reservations",
+        json={"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]},
+        headers={**second.headers(), **({"Idempotency-Key": key} if key else {})},
+    )
 
+    assert response.status_code == 201, response.text
+    taken = response.json()
     assert taken["seat_id"] == lapsed["seat_id"]
     assert len(await outbox(clean, "ReservationExpired")) == 1
     assert await reservations.expire_holds(clean.pool) == 0
@@ -148,20 +159,26 @@ async def test_payment_in_flight_wins_over_the_sweep_that_comes_after_its_lock(
         "UPDATE reservations SET expires_at = now() + interval '2 seconds' WHERE id = $1",
         held["reservation_id"],
     )
+    # The payment waits on a lock for longer than a request's command deadline; this test
+    # is about lock order, not deadlines, so it pays through a pool without that deadline.
+    patient = dataclasses.replace(
+        clean, pool=await create_pool(clean.settings, min_size=1, max_size=1)
+    )
     blocker = await clean.pool.acquire()
     try:
         # Holding the user's row stalls the payment right after its guarded confirm.
         transaction = blocker.transaction()
         await transaction.start()
         await blocker.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", guest.user_id)
-        paying = asyncio.create_task(pay_directly(clean, guest, held["reservation_id"]))
+        paying = asyncio.create_task(pay_directly(patient, guest, held["reservation_id"]))
         await wait_for_lock_wait(clean)
         await wait_until_lapsed(clean, held["reservation_id"])
         swept = await reservations.expire_holds(clean.pool)
         await transaction.rollback()
+        await paying
     finally:
         await clean.pool.release(blocker)
-    await paying
+        await patient.pool.close()
 
     assert swept == 0
     status = await clean.pool.fetchval(

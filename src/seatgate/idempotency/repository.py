@@ -1,19 +1,16 @@
-"""SQL for Idempotency-Key records: a row with no response is a request in flight."""
+"""SQL for Idempotency-Key records, written in the transaction of the command they answer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-# A claim left in flight longer than `stale_after` belongs to a process that died
-# between its effect and storing the answer; it may be claimed again, because the
-# commands behind keys are guarded by the database (a seat cannot be held twice, a
-# reservation cannot be paid twice), so running one again cannot double its effect.
+# Inside the command's transaction. A concurrent request with the same key blocks on
+# the primary key until this transaction ends, then finds the stored answer (commit)
+# or takes the key itself (rollback); so every committed row carries its answer.
 CLAIM_SQL = """
-INSERT INTO idempotency_keys AS k (user_id, scope, key, request_hash)
+INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
 VALUES ($1, $2, $3, $4)
-ON CONFLICT (user_id, scope, key) DO UPDATE SET created_at = now()
-    WHERE k.response IS NULL AND k.request_hash = EXCLUDED.request_hash
-      AND k.created_at < now() - make_interval(secs => $5)
+ON CONFLICT (user_id, scope, key) DO NOTHING
 RETURNING true
 """
 
@@ -27,9 +24,12 @@ UPDATE idempotency_keys SET status_code = $4, response = $5
 WHERE user_id = $1 AND scope = $2 AND key = $3
 """
 
-RELEASE_SQL = """
-DELETE FROM idempotency_keys
-WHERE user_id = $1 AND scope = $2 AND key = $3 AND response IS NULL
+# A refusal is kept in a transaction of its own, after the command's rolled back.
+KEEP_SQL = """
+INSERT INTO idempotency_keys (user_id, scope, key, request_hash, status_code, response)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (user_id, scope, key) DO NOTHING
+RETURNING true
 """
 
 PRUNE_SQL = """
@@ -39,10 +39,8 @@ DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
 """
 
 
-async def claim(
-    conn: Any, user_id: int, scope: str, key: str, request_hash: str, *, stale_after: float
-) -> bool:
-    return bool(await conn.fetchval(CLAIM_SQL, user_id, scope, key, request_hash, stale_after))
+async def claim(conn: Any, user_id: int, scope: str, key: str, request_hash: str) -> bool:
+    return bool(await conn.fetchval(CLAIM_SQL, user_id, scope, key, request_hash))
 
 
 async def read(conn: Any, user_id: int, scope: str, key: str) -> Any:
@@ -55,8 +53,18 @@ async def store(
     await conn.execute(STORE_SQL, user_id, scope, key, status, body)
 
 
-async def release(conn: Any, user_id: int, scope: str, key: str) -> None:
-    await conn.execute(RELEASE_SQL, user_id, scope, key)
+async def keep(
+    conn: Any,
+    user_id: int,
+    scope: str,
+    key: str,
+    request_hash: str,
+    *,
+    status: int,
+    body: dict[str, Any],
+) -> bool:
+    """Store a finished answer under a key nobody holds; False if someone has it now."""
+    return bool(await conn.fetchval(KEEP_SQL, user_id, scope, key, request_hash, status, body))
 
 
 async def prune(conn: Any, *, older_than_seconds: float, limit: int) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 from starlette.responses import Response
 
@@ -34,22 +32,19 @@ async def pay(
     body: PaymentRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    async def pay_once() -> tuple[int, dict[str, Any]]:
-        payment = await service.pay(
-            resources,
-            user_id=user_id,
-            reservation_id=body.reservation_id,
-            token_concert_id=queue_token.concert_id,
-            queue_token=queue_token.token,
-        )
-        return status.HTTP_201_CREATED, payment.model_dump(mode="json")
-
     answer = await run_once(
         resources.pool,
         user_id=user_id,
         scope="payments",
         key=idempotency_key,
         request=body.model_dump(mode="json"),
-        action=pay_once,
+        command=service.PayReservation(
+            resources,
+            user_id=user_id,
+            reservation_id=body.reservation_id,
+            token_concert_id=queue_token.concert_id,
+            queue_token=queue_token.token,
+        ),
+        status=status.HTTP_201_CREATED,
     )
     return respond(answer)

@@ -57,7 +57,7 @@ FROM confirmed c LEFT JOIN payment p ON true
 """
 
 DIAGNOSE_SQL = """
-SELECT user_id, status, expires_at <= now() AS lapsed FROM reservations WHERE id = $1
+SELECT status, expires_at <= now() AS lapsed FROM reservations WHERE id = $1 AND user_id = $2
 """
 
 
@@ -67,5 +67,5 @@ async def pay(
     return await conn.fetchrow(PAY_SQL, reservation_id, user_id, *outbox_columns(events, keys))
 
 
-async def diagnose(conn: Any, reservation_id: int) -> Any:
-    return await conn.fetchrow(DIAGNOSE_SQL, reservation_id)
+async def diagnose(conn: Any, reservation_id: int, user_id: int) -> Any:
+    return await conn.fetchrow(DIAGNOSE_SQL, reservation_id, user_id)

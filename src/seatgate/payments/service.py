@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
+
+import asyncpg
 
 from seatgate.db.unit_of_work import UnitOfWork
 from seatgate.errors import (
@@ -43,20 +46,38 @@ async def pay(
     token_concert_id: int,
     queue_token: str,
 ) -> Payment:
+    """Without an Idempotency-Key: the payment in a transaction of its own."""
+    async with UnitOfWork(resources.pool) as uow:
+        payment = await pay_in(
+            uow.conn,
+            user_id=user_id,
+            reservation_id=reservation_id,
+            token_concert_id=token_concert_id,
+        )
+        await uow.commit()
+    await paid(resources, queue_token=queue_token)
+    return payment
+
+
+async def pay_in(conn: Any, *, user_id: int, reservation_id: int, token_concert_id: int) -> Payment:
+    """The payment inside the caller's transaction; the caller commits, then calls `paid`."""
     try:
-        payment = await _pay(resources.pool, user_id, reservation_id, token_concert_id)
+        return await _pay(conn, user_id, reservation_id, token_concert_id)
     except DomainError as error:
         metrics.payments_total.labels(OUTCOME_BY_ERROR.get(type(error), "rejected")).inc()
         raise
     except Exception:
         metrics.payments_total.labels("error").inc()
         raise
+
+
+async def paid(resources: Resources, *, queue_token: str) -> None:
+    """After the payment's commit: count it and spend the queue token (in Redis)."""
     metrics.payments_total.labels("completed").inc()
     await _expire_queue_token(resources, queue_token)
-    return payment
 
 
-async def _pay(pool: Any, user_id: int, reservation_id: int, concert_id: int) -> Payment:
+async def _pay(conn: Any, user_id: int, reservation_id: int, concert_id: int) -> Payment:
     occurred = fact(reservation_id, Transition.CONFIRMED)
     base = {"reservation_id": reservation_id, "user_id": user_id}
     events = [
@@ -65,27 +86,55 @@ async def _pay(pool: Any, user_id: int, reservation_id: int, concert_id: int) ->
     ]
     # Balance events are keyed by user, so charges and payments of one user stay in order.
     keys = ["", f"user:{user_id}"]
-    async with UnitOfWork(pool) as uow:
-        row = await repository.pay(
-            uow.conn, reservation_id=reservation_id, user_id=user_id, events=events, keys=keys
+    row = await repository.pay(
+        conn, reservation_id=reservation_id, user_id=user_id, events=events, keys=keys
+    )
+    if row is None:
+        # Read as its owner: someone else's reservation is as absent as a missing one.
+        found = await repository.diagnose(conn, reservation_id, user_id)
+        raise payment_refusal(
+            status=ReservationStatus(found["status"]) if found else None,
+            lapsed=bool(found and found["lapsed"]),
         )
-        if row is None:
-            found = await repository.diagnose(uow.conn, reservation_id)
-            raise payment_refusal(
-                found=found is not None,
-                owned=found is not None and found["user_id"] == user_id,
-                status=ReservationStatus(found["status"]) if found else None,
-                lapsed=bool(found and found["lapsed"]),
-            )
-        if row["concert_id"] != concert_id:
-            raise Forbidden("The queue token belongs to another concert")
-        if row["payment_id"] is None:
-            raise InsufficientBalance(f"Balance is below the price {row['price']}")
-        if row["seats_confirmed"] != 1:
-            # Seat and reservation disagree: refuse rather than confirm a seat we do not hold.
-            raise RuntimeError(f"seat of reservation {reservation_id} is not held by it")
-        await uow.commit()
+    if row["concert_id"] != concert_id:
+        raise Forbidden("The queue token belongs to another concert")
+    if row["payment_id"] is None:
+        raise InsufficientBalance(f"Balance is below the price {row['price']}")
+    if row["seats_confirmed"] != 1:
+        # Seat and reservation disagree: refuse rather than confirm a seat we do not hold.
+        raise RuntimeError(f"seat of reservation {reservation_id} is not held by it")
     return Payment(payment_id=row["payment_id"], reservation_id=reservation_id, amount=row["price"])
+
+
+@dataclass(frozen=True)
+class PayReservation:
+    """A payment as a command an Idempotency-Key can wrap (see `idempotency.service`)."""
+
+    resources: Resources
+    user_id: int
+    reservation_id: int
+    token_concert_id: int
+    queue_token: str
+
+    async def run(self) -> Payment:
+        return await pay(
+            self.resources,
+            user_id=self.user_id,
+            reservation_id=self.reservation_id,
+            token_concert_id=self.token_concert_id,
+            queue_token=self.queue_token,
+        )
+
+    async def run_in(self, conn: asyncpg.Connection) -> Payment:
+        return await pay_in(
+            conn,
+            user_id=self.user_id,
+            reservation_id=self.reservation_id,
+            token_concert_id=self.token_concert_id,
+        )
+
+    async def committed(self, result: Payment) -> None:
+        await paid(self.resources, queue_token=self.queue_token)
 
 
 async def _expire_queue_token(resources: Resources, queue_token: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 from starlette.responses import Response
@@ -31,24 +31,21 @@ async def hold_seat(
     body: HoldRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    async def hold() -> tuple[int, dict[str, Any]]:
-        held = await service.hold_seat(
-            resources.pool,
-            resources.settings,
-            user_id=user_id,
-            schedule_id=body.schedule_id,
-            seat_id=body.seat_id,
-            token_concert_id=queue_token.concert_id,
-        )
-        return status.HTTP_201_CREATED, held.model_dump(mode="json")
-
     answer = await run_once(
         resources.pool,
         user_id=user_id,
         scope="reservations",
         key=idempotency_key,
         request=body.model_dump(mode="json"),
-        action=hold,
+        command=service.HoldSeat(
+            resources.pool,
+            resources.settings,
+            user_id=user_id,
+            schedule_id=body.schedule_id,
+            seat_id=body.seat_id,
+            token_concert_id=queue_token.concert_id,
+        ),
+        status=status.HTTP_201_CREATED,
         # After the token expired, a retry of a hold that was made still gets its 201.
         guard=lambda: require_active(queue_token),
     )

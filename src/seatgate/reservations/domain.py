@@ -13,6 +13,9 @@ from enum import StrEnum
 from seatgate.errors import AlreadyPaid, Conflict, DomainError, Forbidden, NotFound
 from seatgate.errors import ReservationExpired as ReservationExpiredError
 
+# One text for "no such reservation of yours", whichever verb asked.
+RESERVATION_NOT_FOUND = "Reservation not found"
+
 
 class ReservationStatus(StrEnum):
     HELD = "HELD"
@@ -42,14 +45,14 @@ def fact(reservation_id: int, transition: Transition) -> str:
     return f"reservation:{reservation_id}:{transition.value}"
 
 
-def payment_refusal(
-    *, found: bool, owned: bool, status: ReservationStatus | None, lapsed: bool
-) -> DomainError:
-    """Why the guarded confirm (`status='HELD' AND expires_at > now()`) matched no row."""
-    if not found or status is None:
-        return NotFound("Reservation not found")
-    if not owned:
-        return Forbidden("This reservation belongs to someone else")
+def payment_refusal(*, status: ReservationStatus | None, lapsed: bool) -> DomainError:
+    """Why the guarded confirm (`status='HELD' AND expires_at > now()`) matched no row.
+
+    `status` is None when the payer has no such reservation: someone else's answers
+    exactly like a missing one, so ids say nothing about other people's bookings.
+    """
+    if status is None:
+        return NotFound(RESERVATION_NOT_FOUND)
     if status is ReservationStatus.CONFIRMED:
         return AlreadyPaid()
     if status is ReservationStatus.EXPIRED or (status is ReservationStatus.HELD and lapsed):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -12,6 +13,7 @@ from seatgate.messaging.envelope import Envelope, make_event
 from seatgate.observability import metrics
 from seatgate.reservations import repository
 from seatgate.reservations.domain import (
+    RESERVATION_NOT_FOUND,
     ReservationStatus,
     Transition,
     effective_status,
@@ -38,9 +40,34 @@ async def hold_seat(
     seat_id: int,
     token_concert_id: int,
 ) -> HeldSeat:
+    """Without an Idempotency-Key: no transaction around it, the hold is one statement."""
+    # One connection for every statement: each pool checkout costs a reset round trip.
+    async with pool.acquire() as conn:
+        held = await hold_seat_in(
+            conn,
+            settings,
+            user_id=user_id,
+            schedule_id=schedule_id,
+            seat_id=seat_id,
+            token_concert_id=token_concert_id,
+        )
+    counted_hold()
+    return held
+
+
+async def hold_seat_in(
+    conn: Any,
+    settings: Settings,
+    *,
+    user_id: int,
+    schedule_id: int,
+    seat_id: int,
+    token_concert_id: int,
+) -> HeldSeat:
+    """The hold on the caller's connection (in its transaction, if any); then `counted_hold`."""
     try:
-        held = await _hold(
-            pool,
+        return await _hold(
+            conn,
             settings,
             user_id=user_id,
             schedule_id=schedule_id,
@@ -56,37 +83,38 @@ async def hold_seat(
     except Exception:
         metrics.reservations_total.labels("error").inc()
         raise
+
+
+def counted_hold() -> None:
+    """Once the hold is committed."""
     metrics.reservations_total.labels("held").inc()
-    return held
 
 
 async def _hold(
-    pool: Any, settings: Settings, *, user_id: int, schedule_id: int, seat_id: int, concert_id: int
+    conn: Any, settings: Settings, *, user_id: int, schedule_id: int, seat_id: int, concert_id: int
 ) -> HeldSeat:
     for attempt in range(2):
-        # One connection for both statements: every pool checkout costs a reset round trip.
-        async with pool.acquire() as conn:
-            reservation_id = await repository.next_reservation_id(conn)
-            event = _seat_held(reservation_id, user_id, schedule_id, seat_id, concert_id)
-            try:
-                row = await repository.hold(
-                    conn,
-                    reservation_id=reservation_id,
-                    seat_id=seat_id,
-                    schedule_id=schedule_id,
-                    user_id=user_id,
-                    concert_id=concert_id,
-                    ttl_seconds=float(settings.hold_ttl_seconds),
-                    event=event,
-                    event_key=seat_key(seat_id),
-                )
-            except asyncpg.UniqueViolationError:
-                # reservations_one_live_per_seat: another live reservation has the seat.
-                raise SeatUnavailable() from None
-            except asyncpg.ForeignKeyViolationError:
-                # Seat, schedule and concert come from the statement's own join: only the
-                # user can be missing (a signed token older than this database).
-                raise NotFound("User not found") from None
+        reservation_id = await repository.next_reservation_id(conn)
+        event = _seat_held(reservation_id, user_id, schedule_id, seat_id, concert_id)
+        try:
+            row = await repository.hold(
+                conn,
+                reservation_id=reservation_id,
+                seat_id=seat_id,
+                schedule_id=schedule_id,
+                user_id=user_id,
+                concert_id=concert_id,
+                ttl_seconds=float(settings.hold_ttl_seconds),
+                event=event,
+                event_key=seat_key(seat_id),
+            )
+        except asyncpg.UniqueViolationError:
+            # reservations_one_live_per_seat: another live reservation has the seat.
+            raise SeatUnavailable() from None
+        except asyncpg.ForeignKeyViolationError:
+            # Seat, schedule and concert come from the statement's own join: only the
+            # user can be missing (a signed token older than this database).
+            raise NotFound("User not found") from None
         refusal = hold_refusal(
             seat_found=row is not None,
             seat_concert_id=row["concert_id"] if row else None,
@@ -106,9 +134,39 @@ async def _hold(
         if row["lapsed_id"] is None or attempt:
             break
         # The seat's hold lapsed but no sweep has run yet: release it now through the
-        # sweep's own guarded statement (on its own connection), then try once more.
-        await expire_hold(pool, reservation_id=row["lapsed_id"])
+        # sweep's own guarded statement, then try once more. On this connection, so a
+        # keyed hold needs no second one (its release commits or rolls back with it).
+        await _expire_hold_in(conn, reservation_id=row["lapsed_id"])
     raise SeatUnavailable()
+
+
+@dataclass(frozen=True)
+class HoldSeat:
+    """A hold as a command an Idempotency-Key can wrap (see `idempotency.service`)."""
+
+    pool: Any
+    settings: Settings
+    user_id: int
+    schedule_id: int
+    seat_id: int
+    token_concert_id: int
+
+    async def run(self) -> HeldSeat:
+        return await hold_seat(self.pool, self.settings, **self._hold())
+
+    async def run_in(self, conn: asyncpg.Connection) -> HeldSeat:
+        return await hold_seat_in(conn, self.settings, **self._hold())
+
+    async def committed(self, result: HeldSeat) -> None:
+        counted_hold()
+
+    def _hold(self) -> dict[str, int]:
+        return {
+            "user_id": self.user_id,
+            "schedule_id": self.schedule_id,
+            "seat_id": self.seat_id,
+            "token_concert_id": self.token_concert_id,
+        }
 
 
 def _seat_held(
@@ -135,12 +193,15 @@ async def expire_holds(pool: Any, *, limit: int = EXPIRY_BATCH) -> int:
     return len(rows)
 
 
-async def expire_hold(pool: Any, *, reservation_id: int) -> bool:
-    """Release one lapsed hold now; False if it was not a lapsed hold (anymore)."""
-    async with UnitOfWork(pool) as uow:
-        rows = await repository.expire_one(uow.conn, reservation_id)
-        await _record_expiry(uow.conn, rows)
-        await uow.commit()
+async def _expire_hold_in(conn: Any, *, reservation_id: int) -> bool:
+    """Release one lapsed hold now; False if it was not a lapsed hold (anymore).
+
+    Its own transaction, or a savepoint inside the caller's: the release and its
+    events are written together either way.
+    """
+    async with conn.transaction():
+        rows = await repository.expire_one(conn, reservation_id)
+        await _record_expiry(conn, rows)
     metrics.holds_expired_total.inc(len(rows))
     return bool(rows)
 
@@ -171,7 +232,7 @@ async def get_reservation(pool: Any, *, user_id: int, reservation_id: int) -> Re
     row = await repository.get(pool, reservation_id)
     if row is None or row["user_id"] != user_id:
         # Someone else's reservation is indistinguishable from a missing one.
-        raise NotFound("Reservation not found")
+        raise NotFound(RESERVATION_NOT_FOUND)
     status = effective_status(ReservationStatus(row["status"]), row["expires_at"], row["read_at"])
     return Reservation(
         reservation_id=row["reservation_id"],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 from starlette.responses import Response
 
@@ -41,18 +39,15 @@ async def charge_my_balance(
     body: ChargeRequest,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    async def charge() -> tuple[int, dict[str, Any]]:
-        balance = await service.charge_balance(
-            resources.pool, resources.settings, user_id=user_id, amount=body.amount
-        )
-        return status.HTTP_200_OK, balance.model_dump(mode="json")
-
     answer = await run_once(
         resources.pool,
         user_id=user_id,
         scope="balance-charge",
         key=idempotency_key,
         request=body.model_dump(mode="json"),
-        action=charge,
+        command=service.ChargeBalance(
+            resources.pool, resources.settings, user_id=user_id, amount=body.amount
+        ),
+        status=status.HTTP_200_OK,
     )
     return respond(answer)

@@ -1,8 +1,12 @@
-"""Creating users for development and load tests (an identity provider does it in prod)."""
+"""Users for development and load tests (an identity provider makes them in prod), and
+their balance."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import asyncpg
 
 from seatgate.db.unit_of_work import UnitOfWork
 from seatgate.errors import NotFound, ValidationFailed
@@ -32,21 +36,48 @@ async def get_balance(pool: Any, *, user_id: int) -> Balance:
 
 
 async def charge_balance(pool: Any, settings: Settings, *, user_id: int, amount: int) -> Balance:
+    async with UnitOfWork(pool) as uow:
+        balance = await charge_in(uow.conn, settings, user_id=user_id, amount=amount)
+        await uow.commit()
+    return balance
+
+
+async def charge_in(conn: Any, settings: Settings, *, user_id: int, amount: int) -> Balance:
+    """The charge inside the caller's transaction: balance, ledger row and event together."""
     if not 0 < amount <= settings.max_charge_amount:
         raise ValidationFailed(
             f"amount must be between 1 and {settings.max_charge_amount}",
             errors=[{"field": "body.amount", "message": "out of range"}],
         )
-    async with UnitOfWork(pool) as uow:
-        row = await repository.charge(uow.conn, user_id, amount)
-        if row is None:
-            raise NotFound("User not found")
-        event = make_event(
-            "BalanceCharged",
-            user_id,
-            {"user_id": user_id, "amount": amount, "balance": row["balance"]},
-            fact=f"ledger:{row['ledger_id']}",
-        )
-        await record(uow.conn, event, key=f"user:{user_id}")
-        await uow.commit()
+    row = await repository.charge(conn, user_id, amount)
+    if row is None:
+        raise NotFound("User not found")
+    event = make_event(
+        "BalanceCharged",
+        user_id,
+        {"user_id": user_id, "amount": amount, "balance": row["balance"]},
+        fact=f"ledger:{row['ledger_id']}",
+    )
+    await record(conn, event, key=f"user:{user_id}")
     return Balance(user_id=user_id, balance=row["balance"])
+
+
+@dataclass(frozen=True)
+class ChargeBalance:
+    """A charge as a command an Idempotency-Key can wrap (see `idempotency.service`)."""
+
+    pool: Any
+    settings: Settings
+    user_id: int
+    amount: int
+
+    async def run(self) -> Balance:
+        return await charge_balance(
+            self.pool, self.settings, user_id=self.user_id, amount=self.amount
+        )
+
+    async def run_in(self, conn: asyncpg.Connection) -> Balance:
+        return await charge_in(conn, self.settings, user_id=self.user_id, amount=self.amount)
+
+    async def committed(self, result: Balance) -> None:
+        return None
