@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from seatgate.errors import DomainError
+from seatgate.settings import Settings
 
 log = logging.getLogger("seatgate.http")
 
@@ -102,18 +103,22 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return problem_response(422, "VALIDATION_ERROR", detail, errors=errors)
 
 
-# A dependency that is down or saturated is a 503 naming it, not a 500: the caller
-# may retry, and the operator sees at once which part to look at.
+# A dependency that is down, stalled or saturated is a 503 naming it, not a 500: the
+# caller may retry, and the operator sees at once which part to look at. Stalls arrive
+# as the client-side deadlines of db/pool.py and resources.py: TimeoutError (asyncpg's
+# acquire and command deadlines), redis' TimeoutError (socket deadline) and
+# ConnectionError ("No connection available" from the blocking pool).
 DEPENDENCY_ERRORS: tuple[tuple[type[Exception], str], ...] = (
     (asyncpg.PostgresConnectionError, "database"),
     (asyncpg.InterfaceError, "database"),  # includes ConnectionDoesNotExistError
     (asyncpg.TooManyConnectionsError, "database"),
-    (asyncpg.exceptions.OperatorInterventionError, "database"),  # shutdown, statement timeout
+    # Shutdown, and QueryCanceledError: the server's statement_timeout.
+    (asyncpg.exceptions.OperatorInterventionError, "database"),
     (asyncpg.exceptions.CannotConnectNowError, "database"),
-    (redis_exceptions.ConnectionError, "redis"),
+    (redis_exceptions.ConnectionError, "redis"),  # includes MaxConnectionsError
     (redis_exceptions.TimeoutError, "redis"),
     (ConnectionError, "a dependency"),
-    (TimeoutError, "a dependency"),
+    (TimeoutError, "a dependency"),  # = asyncio.TimeoutError
 )
 
 
@@ -141,6 +146,16 @@ def dependency_of(exc: BaseException) -> str | None:
     return None
 
 
+def retry_after(request: Request) -> str:
+    """`dependency_retry_after_seconds` of the app's settings (its default before start-up)."""
+    resources = getattr(request.app.state, "resources", None)
+    settings = getattr(resources, "settings", None)
+    seconds = getattr(settings, "dependency_retry_after_seconds", None)
+    if not isinstance(seconds, int):
+        seconds = Settings.model_fields["dependency_retry_after_seconds"].default
+    return str(seconds)
+
+
 async def _dependency_error(request: Request, exc: Exception) -> Response:
     dependency = dependency_of(exc) or "a dependency"
     _remember(request, "DEPENDENCY_UNAVAILABLE")
@@ -156,7 +171,7 @@ async def _dependency_error(request: Request, exc: Exception) -> Response:
         503,
         "DEPENDENCY_UNAVAILABLE",
         f"{dependency.capitalize()} is unavailable; retry shortly",
-        headers={"Retry-After": "1"},
+        headers={"Retry-After": retry_after(request)},
         dependency=dependency,
     )
 
