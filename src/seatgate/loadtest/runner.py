@@ -18,8 +18,14 @@ from seatgate.loadtest.report import inputs as files
 from seatgate.loadtest.report.generate import Report, generate_report
 from seatgate.loadtest.report.text import Lang
 from seatgate.loadtest.scenarios import DASHBOARD_MIN_SECONDS, Scenario, scripts_dir, seconds
+from seatgate.loadtest.telemetry import ALERT as ALERT_NAME
+from seatgate.loadtest.telemetry import Telemetry, TelemetryRefused, check_receiver
 
 K6_GRACE_SECONDS = 300
+# How long the report waits for SeatgateLoadTestFailing after a failing run: its `for:`
+# plus rule evaluation and k6's last push, with room to spare.
+ALERT_WAIT_SECONDS = 45.0
+DEFAULT_GRAFANA = "http://127.0.0.1:3000"
 SEATS_PER_SCHEDULE = 500
 MAX_SCHEDULES = 365
 
@@ -39,6 +45,8 @@ class RunPlan:
     app_log: Path | None = None
     run_doctor: bool = True
     dashboard_port: int = 0
+    prometheus: str | None = None
+    grafana: str = DEFAULT_GRAFANA
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,15 +83,19 @@ def doctor(target: str) -> str:
     return "`seatgate doctor` passed"
 
 
-def preflight(plan: RunPlan) -> list[str]:
-    """Doctor, then the target's own readiness; the notes the report keeps."""
+def preflight(plan: RunPlan) -> tuple[list[str], bool]:
+    """Doctor, then the target's own readiness: the notes the report keeps, and whether
+    the target is ready. With --no-doctor an unready target is a note, not a refusal: the
+    operator chose to skip the checks, and k6's own metrics and alert must show the rest."""
     notes = [doctor(plan.target)] if plan.run_doctor else ["doctor skipped (--no-doctor)"]
     ready = probe.readiness(plan.target)
     if not ready.ok:
-        raise RunRefused(
-            f"{ready.line}; fix: start the target (`make run`) or pass the right --target"
-        )
-    return notes
+        if plan.run_doctor:
+            raise RunRefused(
+                f"{ready.line}; fix: start the target (`make run`) or pass the right --target"
+            )
+        notes.append(f"{ready.line}; running anyway (--no-doctor)")
+    return notes, ready.ok
 
 
 def ensure_seats(plan: RunPlan) -> str | None:
@@ -116,7 +128,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def k6_command(k6: str, plan: RunPlan, run_dir: Path) -> tuple[list[str], dict[str, str]]:
+def k6_command(
+    k6: str, plan: RunPlan, run_dir: Path, telemetry: Telemetry | None = None
+) -> tuple[list[str], dict[str, str]]:
     script = scripts_dir() / f"{plan.scenario.name}.js"
     command = [
         k6, "run", "--no-usage-report", "--quiet",
@@ -124,6 +138,7 @@ def k6_command(k6: str, plan: RunPlan, run_dir: Path) -> tuple[list[str], dict[s
         "--out", f"csv={run_dir / files.POINTS[0]}",
         "--console-output", str(run_dir / files.FAILURES),
         "--log-output", f"file={run_dir / 'k6.log'}",
+        *(telemetry.k6_args() if telemetry else []),
         str(script),
     ]  # fmt: skip
     env = {
@@ -133,6 +148,7 @@ def k6_command(k6: str, plan: RunPlan, run_dir: Path) -> tuple[list[str], dict[s
         "VUS": str(plan.vus),
         "DURATION": plan.duration,
         "SUMMARY_JSON": str(run_dir / files.SUMMARY),
+        **(telemetry.k6_env() if telemetry else {}),
         **plan.extra_env,
     }
     if seconds(plan.duration) >= DASHBOARD_MIN_SECONDS:
@@ -159,20 +175,62 @@ def _copy_app_errors(source: Path, destination: Path) -> None:
     destination.write_text("".join(f"{line}\n" for line in kept))
 
 
+def _telemetry(plan: RunPlan, testid: str) -> tuple[Telemetry | None, list[str]]:
+    if plan.prometheus is None:
+        return None, []
+    prometheus = plan.prometheus.rstrip("/")
+    try:
+        notes = check_receiver(prometheus)
+    except TelemetryRefused as refused:
+        raise RunRefused(str(refused)) from None
+    telemetry = Telemetry(prometheus, plan.grafana.rstrip("/"), testid, plan.scenario.name)
+    return telemetry, [f"k6 metrics streamed to {prometheus} (testid {testid})", *notes]
+
+
+def _failed_ratio(run_dir: Path) -> float | None:
+    try:
+        summary = json.loads((run_dir / files.SUMMARY).read_text())
+        return float(summary["metrics"]["http_req_failed"]["values"]["rate"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _telemetry_meta(
+    telemetry: Telemetry, run_dir: Path, started: datetime, ended: datetime
+) -> dict[str, object]:
+    """The dashboard for the run's time range, and whether its alert fired: waited for
+    when k6 saw more than 1 % fail, since the rule's `for:` runs after the last push."""
+    failed = _failed_ratio(run_dir)
+    wait = ALERT_WAIT_SECONDS if failed is not None and failed > 0.01 else 0.0
+    if wait:
+        print(f"seatgate loadtest: {failed:.0%} failed; waiting up to {wait:.0f} s for the "
+              "load-test alert", file=sys.stderr, flush=True)  # fmt: skip
+    return {
+        "prometheus": telemetry.prometheus,
+        "testid": telemetry.testid,
+        "dashboard_url": telemetry.dashboard_url(started, ended),
+        "alert": ALERT_NAME,
+        "alert_fired": telemetry.alert_fired(ended, wait_seconds=wait),
+    }
+
+
 def run(plan: RunPlan) -> Report:
     k6 = locate_k6()
-    notes = preflight(plan)
-    if (seeded := ensure_seats(plan)) is not None:
+    notes, ready = preflight(plan)
+    if ready and (seeded := ensure_seats(plan)) is not None:
         notes.append(seeded)
     started = datetime.now(UTC)
     run_dir = plan.out_root / f"{started:%Y%m%d-%H%M%S}-{plan.scenario.name}"
+    telemetry, telemetry_notes = _telemetry(plan, run_dir.name)
+    notes += telemetry_notes
     run_dir.mkdir(parents=True, exist_ok=False)
     _write(run_dir / files.METRICS_BEFORE, probe.scrape_metrics(plan.target))
-    command, env = k6_command(k6, plan, run_dir)
+    command, env = k6_command(k6, plan, run_dir, telemetry)
     print(f"seatgate loadtest: {plan.scenario.name} → {plan.target} ({plan.vus} VUs, "
           f"{plan.duration}); results in {run_dir}", file=sys.stderr, flush=True)  # fmt: skip
     limit = seconds(plan.duration) + K6_GRACE_SECONDS
     exit_code = subprocess.run(command, env=env, timeout=limit, check=False).returncode
+    ended = datetime.now(UTC)
     _write(run_dir / files.METRICS_AFTER, probe.scrape_metrics(plan.target))
     if plan.app_log is not None and plan.app_log.exists():
         _copy_app_errors(plan.app_log, run_dir / files.APP_LOG)
@@ -188,6 +246,8 @@ def run(plan: RunPlan) -> Report:
         "readyz_after": probe.readiness(plan.target).body,
         "notes": notes,
     }
+    if telemetry is not None:
+        meta["telemetry"] = _telemetry_meta(telemetry, run_dir, started, ended)
     (run_dir / files.META).write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
     if not (run_dir / files.SUMMARY).exists():
         raise RunRefused(f"k6 exited {exit_code} without a summary; fix: read {run_dir / 'k6.log'}")

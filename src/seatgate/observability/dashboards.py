@@ -1,8 +1,9 @@
 """Grafana dashboards as code: `python -m seatgate.observability.dashboards` writes
 ops/grafana/dashboards/*.json; `--check` fails if the committed files differ.
 
-Every query names only metrics the app exports; tests/unit/test_dashboards.py parses each
-one with promtool and compares its metric names with a live /metrics.
+Every query names only metrics the app or k6 exports; tests/integration/test_dashboards.py
+parses each one with promtool and compares its metric names with a live /metrics, and the
+load-test smoke test compares the k6 names with what a real k6 run streamed to Prometheus.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 OUT = Path(__file__).resolve().parents[3] / "ops" / "grafana" / "dashboards"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 USER_ROUTES = 'job="seatgate-api",route!~"/metrics|/healthz|/readyz"'
+LOAD_TEST_UID = "seatgate-loadtest"  # the report links it (loadtest/telemetry.py)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ def _panel(panel: Panel, index: int) -> dict[str, Any]:
     }
 
 
-def dashboard(uid: str, title: str, panels: list[Panel]) -> dict[str, Any]:
+def dashboard(
+    uid: str, title: str, panels: list[Panel], variables: tuple[dict[str, Any], ...] = ()
+) -> dict[str, Any]:
     return {
         "uid": uid,
         "title": title,
@@ -57,7 +61,27 @@ def dashboard(uid: str, title: str, panels: list[Panel]) -> dict[str, Any]:
         "version": 1,
         "refresh": "5s",
         "time": {"from": "now-30m", "to": "now"},
+        "templating": {"list": list(variables)},
         "panels": [_panel(panel, index) for index, panel in enumerate(panels)],
+    }
+
+
+def _label_variable(name: str, metric: str, label: str) -> dict[str, Any]:
+    """A multi-select Grafana variable over one label's values (Prometheus datasource)."""
+    query = f"label_values({metric}, {label})"
+    return {
+        "name": name,
+        "label": name,
+        "type": "query",
+        "datasource": DATASOURCE,
+        "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+        "definition": query,
+        "refresh": 2,
+        "multi": True,
+        "includeAll": True,
+        "allValue": ".*",
+        "current": {"text": "All", "value": "$__all"},
+        "sort": 2,
     }
 
 
@@ -224,6 +248,75 @@ DB_POOL = [
     ),
 ]
 
+# k6's own metrics (remote write from `seatgate loadtest --prometheus`, trend stats in
+# seconds), beside what the app received: a gap is requests that never arrived.
+K6_RUN = 'testid=~"$testid"'
+K6_FAILED = f'k6_http_reqs_total{{{K6_RUN},expected_response="false"}}'
+LOAD_TEST = [
+    Panel(
+        "k6 sent vs app received (requests per second)",
+        (
+            (f"sum(rate(k6_http_reqs_total{{{K6_RUN}}}[30s]))", "k6 sent"),
+            (f"sum(rate(http_requests_total{{{USER_ROUTES}}}[30s]))", "app received"),
+        ),
+        "reqps",
+        description="k6 sending while the app receives nothing: the target is unreachable "
+        "from k6 (the seed report's incident). See SeatgateLoadTestFailing in the runbook.",
+    ),
+    Panel(
+        "k6 failed requests (http_req_failed)",
+        (
+            (
+                f"sum(rate({K6_FAILED}[30s])) / sum(rate(k6_http_reqs_total{{{K6_RUN}}}[30s]))",
+                "last 30 s",
+            ),
+            (
+                f"sum by (testid) ({K6_FAILED}) / sum by (testid) (k6_http_reqs_total{{{K6_RUN}}})",
+                "run so far {{testid}}",
+            ),
+        ),
+        "percentunit",
+        description="SeatgateLoadTestFailing fires above 1 %; 409 under contention is expected.",
+    ),
+    Panel(
+        "k6 p95 by endpoint",
+        ((f"max by (name) (k6_http_req_duration_p95{{{K6_RUN}}})", "{{name}}"),),
+        "s",
+        description="k6's `name` tag: one series per API call of the scenario.",
+    ),
+    Panel(
+        "k6 p99 by endpoint",
+        ((f"max by (name) (k6_http_req_duration_p99{{{K6_RUN}}})", "{{name}}"),),
+        "s",
+    ),
+    Panel(
+        "k6 failed requests by endpoint and error",
+        (
+            (
+                f"sum by (name, status, error_code) (rate({K6_FAILED}[30s]))",
+                "{{name}} {{status}} {{error_code}}",
+            ),
+        ),
+        "reqps",
+        description="error_code 1211/1212: dial timeout/refused; status 503: a dependency.",
+    ),
+    Panel(
+        "Virtual users",
+        ((f"sum by (testid) (k6_vus{{{K6_RUN}}})", "{{testid}}"),),
+    ),
+    Panel(
+        "k6 checks passing",
+        ((f"avg by (testid) (k6_checks_rate{{{K6_RUN}}})", "{{testid}}"),),
+        "percentunit",
+    ),
+    Panel(
+        "Waiting-room wait seen by k6 (p95)",
+        ((f"max by (testid) (k6_queue_wait_p95{{{K6_RUN}}})", "{{testid}}"),),
+        "s",
+        description="From the queue token's issue to ACTIVE, as users lived it.",
+    ),
+]
+
 DASHBOARDS: dict[str, dict[str, Any]] = {
     "api.json": dashboard("seatgate-api", "seatgate / API", API),
     "waiting-room.json": dashboard(
@@ -234,6 +327,12 @@ DASHBOARDS: dict[str, dict[str, Any]] = {
     ),
     "outbox-kafka.json": dashboard("seatgate-outbox", "seatgate / Outbox and Kafka", OUTBOX),
     "db-pool.json": dashboard("seatgate-db-pool", "seatgate / Database pool", DB_POOL),
+    "loadtest.json": dashboard(
+        LOAD_TEST_UID,
+        "seatgate / Load test",
+        LOAD_TEST,
+        (_label_variable("testid", "k6_http_reqs_total", "testid"),),
+    ),
 }
 
 

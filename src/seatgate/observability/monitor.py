@@ -5,6 +5,8 @@ file — the report's detect → alert path, runnable here.
 The configs are ops/prometheus and ops/alertmanager, rendered for loopback: the same rules,
 jobs, routes and receivers, with 1 s scrape/evaluation and `group_wait` so that an alert
 arrives seconds after a failure, and the Slack URL pointing at the local receiver.
+Prometheus also receives remote write, so `seatgate loadtest --prometheus URL` streams
+k6's own metrics into it (the load-test dashboard and SeatgateLoadTestFailing read them).
 """
 
 from __future__ import annotations
@@ -172,6 +174,8 @@ class Monitor:
             f"--config.file={prometheus_yml}",
             f"--storage.tsdb.path={self.data_dir / 'prometheus'}",
             f"--web.listen-address=127.0.0.1:{self.ports.prometheus}",
+            # k6's metrics arrive by remote write while a load test runs.
+            "--web.enable-remote-write-receiver",
         )
 
     def _spawn(self, name: str, *command: str) -> None:
@@ -238,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         f"monitor: Prometheus http://127.0.0.1:{ports.prometheus} "
         f"(scraping {args.api}{''.join(' ' + t for t in side.values())}), "
         f"Alertmanager http://127.0.0.1:{ports.alertmanager}, "
-        f"webhook http://127.0.0.1:{ports.webhook} -> {monitor.received}",
+        f"webhook http://127.0.0.1:{ports.webhook} -> {monitor.received}; "
+        f"stream a load test here: seatgate loadtest --prometheus http://127.0.0.1:{ports.prometheus}",
         file=sys.stderr,
         flush=True,
     )

@@ -35,6 +35,8 @@ class RunMeta:
     exercises: tuple[str, ...] = ALL_ENDPOINTS
     readyz_after: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
+    # With --prometheus: {prometheus, testid, dashboard_url, alert, alert_fired}.
+    telemetry: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunMeta:
@@ -49,6 +51,7 @@ class RunMeta:
             exercises=tuple(data.get("exercises") or ALL_ENDPOINTS),
             readyz_after=data.get("readyz_after"),
             notes=tuple(data.get("notes") or ()),
+            telemetry=data.get("telemetry"),
         )
 
 

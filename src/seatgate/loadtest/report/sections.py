@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from seatgate.loadtest.report import analysis
 from seatgate.loadtest.report.causes import describe
 from seatgate.loadtest.report.charts import Series, line_chart
@@ -46,10 +48,23 @@ def overview(inputs: RunInputs, lang: Lang) -> list[Block]:
         f"{ui('started', lang)}: {meta.started_at}",
     ]
     items += [f"{ui('notes', lang)}: {note}" for note in meta.notes]
+    items += _telemetry(meta.telemetry, lang)
     return [
         Heading(2, ui("overview", lang)),
         Paragraph(ui("overview_intro", lang)),
         Bullets(tuple(items)),
+    ]
+
+
+def _telemetry(telemetry: dict[str, Any] | None, lang: Lang) -> list[str]:
+    """The run in Grafana, and whether k6's failure alert fired (with --prometheus)."""
+    if not telemetry:
+        return []
+    fired = telemetry.get("alert_fired")
+    key = "alert_unknown" if fired is None else "alert_fired" if fired else "alert_silent"
+    return [
+        ui("grafana", lang, testid=telemetry.get("testid", "?"), url=telemetry["dashboard_url"]),
+        ui(key, lang, alert=telemetry.get("alert", "?"), prometheus=telemetry.get("prometheus")),
     ]
 
 

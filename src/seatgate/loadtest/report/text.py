@@ -106,6 +106,22 @@ _UI: dict[str, tuple[str, str]] = {
         "🛠️ Written by `seatgate loadtest` (generated) · 📅 {date}",
     ),
     "notes": ("실행 메모", "Run notes"),
+    "grafana": (
+        "Grafana 부하 테스트 대시보드 (이 실행의 시간 범위): [{testid}]({url})",
+        "Grafana load-test dashboard (this run's time range): [{testid}]({url})",
+    ),
+    "alert_fired": (
+        "k6 실패율 알림 `{alert}`: 🚨 이 실행 중 발생 (Slack·웹훅으로 전달)",
+        "k6 failure alert `{alert}`: 🚨 fired during this run (routed to Slack and the webhook)",
+    ),
+    "alert_silent": (
+        "k6 실패율 알림 `{alert}`: 발생하지 않음",
+        "k6 failure alert `{alert}`: did not fire",
+    ),
+    "alert_unknown": (
+        "k6 실패율 알림 `{alert}`: 확인 불가 (Prometheus {prometheus} 응답 없음)",
+        "k6 failure alert `{alert}`: unknown (Prometheus {prometheus} did not answer)",
+    ),
     "failures_n": ("{count}건", "{count} failures"),
     "from_s": ("+{s}초부터", "from +{s}s"),
     "mid_run": ("실행 도중 시작됨 (그 전에는 정상)", "began mid-run (fine before)"),
