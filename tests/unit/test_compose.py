@@ -87,3 +87,14 @@ def test_the_stack_fits_in_postgres_max_connections() -> None:
     command = services["postgres"]["command"]
     max_connections = int(next(arg.split("=")[1] for arg in command if "max_connections" in arg))
     assert per_process * processes + 3 <= max_connections  # 3: superuser_reserved_connections
+
+
+def test_k6_streams_its_metrics_to_a_prometheus_that_receives_them() -> None:
+    services = rendered()["services"]
+    k6 = services["k6"]
+    assert k6["environment"]["K6_PROMETHEUS_RW_SERVER_URL"] == "http://prometheus:9090/api/v1/write"
+    command = k6["command"]
+    assert command[command.index("--out") + 1] == "experimental-prometheus-rw"
+    tags = {command[i + 1].split("=")[0] for i, word in enumerate(command) if word == "--tag"}
+    assert tags == {"testid", "run_scenario"}  # what the load-test dashboard and alert group by
+    assert "--web.enable-remote-write-receiver" in services["prometheus"]["command"]
