@@ -24,6 +24,7 @@ REQUIRED_ALERTS = {
     "SeatgateDbPoolSaturated",
     "SeatgateProcessDown",
     "SeatgateNotReady",
+    "SeatgateBrokerUnreachable",
     "SeatgateLoadTestFailing",
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 
 OUT = Path(__file__).resolve().parents[3] / "ops" / "grafana" / "dashboards"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
-USER_ROUTES = 'job="seatgate-api",route!~"/metrics|/healthz|/readyz"'
+USER_ROUTES = 'job="seatgate-api",route!~"/metrics|/healthz|/readyz.*"'
 LOAD_TEST_UID = "seatgate-loadtest"  # the report links it (loadtest/telemetry.py)
 
 
@@ -128,7 +128,8 @@ API = [
     Panel(
         "Dependencies up (readiness)",
         (("min by (dependency) (seatgate_dependency_up)", "{{dependency}}"),),
-        description="0 means /readyz answers 503 (SeatgateNotReady).",
+        description="0: /readyz (database, redis: SeatgateNotReady) or /readyz/broker "
+        "(kafka: SeatgateBrokerUnreachable) answers 503.",
     ),
     Panel("Processes up", (('up{job=~"seatgate-.*"}', "{{job}} {{instance}}"),)),
 ]

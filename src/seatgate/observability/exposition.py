@@ -112,8 +112,9 @@ class PoolGauges:
 
 
 class ReadinessGauges:
-    """Runs the `/readyz` checks every `interval` seconds into `seatgate_dependency_up`, so
-    the readiness alert fires whether or not anything probes `/readyz`."""
+    """Runs the `/readyz` and `/readyz/broker` checks every `interval` seconds into
+    `seatgate_dependency_up`, so their alerts (SeatgateNotReady for the database and
+    Redis, SeatgateBrokerUnreachable for Kafka) fire whether or not anything probes."""
 
     def __init__(self, resources: Any, interval: float = 5.0) -> None:
         self._resources = resources
@@ -124,11 +125,18 @@ class ReadinessGauges:
         self._task = asyncio.create_task(self._run(), name="readiness-gauges")
 
     async def _run(self) -> None:
-        from seatgate.health.api import readiness
+        from seatgate.health.api import broker_readiness, readiness
 
         while True:
-            with contextlib.suppress(Exception):
-                for name, result in (await readiness(self._resources)).items():
+            answers = await asyncio.gather(
+                readiness(self._resources),
+                broker_readiness(self._resources),
+                return_exceptions=True,
+            )
+            for checks in answers:
+                if isinstance(checks, BaseException):
+                    continue
+                for name, result in checks.items():
                     metrics.dependency_up.labels(name).set(1 if result["ok"] else 0)
             await asyncio.sleep(self._interval)
 
