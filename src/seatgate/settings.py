@@ -112,6 +112,14 @@ class Settings(BaseSettings):
         default=1, ge=1, le=60, description="Retry-After of a 503 for a dependency that is down."
     )
     data_dir: str = Field(default=".seatgate", description="Where `seatgate dev` keeps its data.")
+    prometheus_url: str | None = Field(
+        default=None,
+        description="Prometheus that `seatgate loadtest` streams k6's metrics to (remote write).",
+    )
+    grafana_url: str = Field(
+        default="http://127.0.0.1:3000",
+        description="Grafana the load-test report links to for the run's dashboard.",
+    )
 
     # --- database -------------------------------------------------------------------------
     db_pool_size: int = Field(default=20, description="asyncpg connections per process.")
@@ -181,6 +189,13 @@ class Settings(BaseSettings):
         if value is not None and not re.match(r"^(redis|rediss|unix)://", value):
             raise ValueError("is not a Redis URL; fix: use redis://host:6379/0")
         return value
+
+    @field_validator("prometheus_url", "grafana_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError("is not an http(s) URL; fix: use e.g. http://127.0.0.1:9090")
+        return value.rstrip("/") if value is not None else None
 
     @field_validator("db_pool_size")
     @classmethod

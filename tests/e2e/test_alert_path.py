@@ -6,11 +6,9 @@ asserted (figures belong in benchmarks); the guard below only stops a test that 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -22,11 +20,12 @@ from seatgate.embedded.stack import with_database
 from seatgate.observability.monitor import Monitor, MonitorPorts, Targets
 from seatgate.settings import Settings
 from tests.api_process import running_api
-from tests.ops_tools import tool
+from tests.ops_tools import firing, received, tool
 from tests.servers import RunServers, private_database
 
 # Far above the 2–4 s measured here: only a broken path gets this far.
 HANG_GUARD_SECONDS = 180
+ALERT = "SeatgateHighErrorRate"
 
 
 async def _admin(servers: RunServers, sql: str) -> None:
@@ -52,19 +51,6 @@ def _cut_off(servers: RunServers, database_url: str) -> None:
             servers,
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
         )
-    )
-
-
-def _received(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _firing(entries: list[dict[str, Any]], route: str) -> bool:
-    return any(
-        entry["path"] == route
-        and "SeatgateHighErrorRate" in json.dumps(entry["body"])
-        and "firing" in json.dumps(entry["body"]).lower()
-        for entry in entries
     )
 
 
@@ -104,7 +90,7 @@ def test_a_5xx_surge_reaches_the_webhook_and_slack(
             first_failure = time.monotonic()
             statuses: list[int] = []
             with httpx.Client(timeout=5) as http:
-                while not _firing(_received(monitor.received), "/alerts"):
+                while not firing(received(monitor.received), "/alerts", ALERT):
                     elapsed = time.monotonic() - first_failure
                     if elapsed > HANG_GUARD_SECONDS:
                         pytest.fail(f"no firing alert after {elapsed:.1f} s; got {statuses[-5:]}")
@@ -114,14 +100,14 @@ def test_a_5xx_surge_reaches_the_webhook_and_slack(
             print(f"\nfirst 5xx → webhook: {delivered:.1f} s ({len(statuses)} requests)")
 
             assert statuses[0] >= 500
-            received = _received(monitor.received)
-            alert = next(entry["body"] for entry in received if entry["path"] == "/alerts")
+            entries = received(monitor.received)
+            alert = next(entry["body"] for entry in entries if entry["path"] == "/alerts")
             assert alert["status"] == "firing"
             assert alert["commonLabels"]["alertname"] == "SeatgateHighErrorRate"
             assert alert["commonAnnotations"]["runbook_url"].endswith("#seatgatehigherrorrate")
             # The Slack receiver is fed by the same route (its URL from the secret file).
             deadline = first_failure + HANG_GUARD_SECONDS
-            while not _firing(_received(monitor.received), "/slack"):
+            while not firing(received(monitor.received), "/slack", ALERT):
                 assert time.monotonic() < deadline, "Slack never got the alert"
                 time.sleep(0.2)
             print(f"first 5xx → Slack: {time.monotonic() - first_failure:.1f} s")

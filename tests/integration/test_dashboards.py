@@ -5,7 +5,6 @@ observability/metrics.py, which appear only after first use)."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import httpx
@@ -14,26 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from seatgate.observability import dashboards
 from seatgate.observability import metrics as declared
-from tests.ops_tools import run_tool
+from tests.ops_tools import metric_names, run_tool
 
-_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool"}
-_KEYWORDS |= {"and", "or", "unless", "offset", "inf", "nan"}
 _SERIES_SUFFIXES = ("_bucket", "_count", "_sum", "_total", "_created")
-
-
-def metric_names(expr: str) -> set[str]:
-    """Metric names a PromQL expression selects (not functions, labels or keywords)."""
-    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', expr)
-    text = re.sub(r"\{[^}]*\}", "", text)  # label matchers
-    text = re.sub(r"\[[^\]]*\]", "", text)  # range selectors
-    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
-    names = set()
-    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
-        following = text[match.end() :].lstrip()
-        if following.startswith("(") or match.group().lower() in _KEYWORDS:
-            continue
-        names.add(match.group())
-    return names
 
 
 def exported_series(exposition: str) -> set[str]:
@@ -89,13 +71,3 @@ async def test_every_panel_names_only_exported_metrics(client: httpx.AsyncClient
         if name not in exported and not name.startswith("k6_")
     }
     assert unknown == set()
-
-
-def k6_metric_names() -> set[str]:
-    """Every k6 series a dashboard panel reads."""
-    return {
-        name
-        for _, _, expr in dashboards.queries()
-        for name in metric_names(expr)
-        if name.startswith("k6_")
-    }

@@ -137,3 +137,10 @@ def test_reads_the_contract_names_from_the_environment(monkeypatch: pytest.Monke
     assert (loaded.hold_ttl_seconds, loaded.db_pool_size, loaded.http_port) == (42, 12, 8123)
     assert (loaded.max_active_users, loaded.admission_rate_per_second) == (7, 3.5)
     assert loaded.active_token_ttl_seconds == 90
+
+
+@pytest.mark.parametrize("field", ["prometheus_url", "grafana_url"])
+def test_monitoring_urls_must_be_http(field: str) -> None:
+    with pytest.raises(SettingsError, match=rf"^SEATGATE_{field.upper()}='9090' is not an http"):
+        load_settings(**{field: "9090"})
+    assert getattr(load_settings(**{field: "http://prom:9090/"}), field) == "http://prom:9090"
