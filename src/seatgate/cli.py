@@ -39,9 +39,18 @@ def add_command(
     return sub
 
 
-def command_settings(args: argparse.Namespace) -> Settings:
-    """Validated settings for a subcommand, or exit with the one-line reason."""
-    return _settings(args)
+def command_settings(args: argparse.Namespace, *, find_dev_stack: bool = False) -> Settings:
+    """Validated settings for a subcommand, or exit with the one-line reason.
+
+    `find_dev_stack`: a server the settings leave unset is taken from the `seatgate
+    dev` running on the data directory, if any (for the commands a person runs in
+    another shell next to `make run`)."""
+    settings = _settings(args)
+    if find_dev_stack:
+        from seatgate.embedded.state import discovered_settings
+
+        settings = discovered_settings(settings)
+    return settings
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -96,7 +105,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = command_settings(args, find_dev_stack=True)
     if settings.database_url is None:
         fail("SEATGATE_DATABASE_URL is not set; fix: point it at seatgate's PostgreSQL")
     if args.balance < 0:

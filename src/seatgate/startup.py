@@ -11,6 +11,7 @@ from seatgate.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 3
+EXIT_ALREADY_RUNNING = 4
 
 
 def fail(line: str, code: int = EXIT_CONFIG) -> NoReturn:

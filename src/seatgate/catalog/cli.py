@@ -52,7 +52,7 @@ def check_counts(concerts: int, schedules: int, seats: int) -> str | None:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    settings = command_settings(args)
+    settings = command_settings(args, find_dev_stack=True)
     problem = check_counts(args.concerts, args.schedules, args.seats)
     if problem is not None:
         fail(problem)

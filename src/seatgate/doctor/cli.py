@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from seatgate.cli import Commands, add_command
 from seatgate.doctor.checks import Row, load_for_doctor, run_checks
+from seatgate.embedded.state import discovered_settings
 
 
 def register(commands: Commands) -> None:
@@ -50,6 +51,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if args.workers:
         overrides["http_workers"] = args.workers
     settings, rows, replaced = load_for_doctor(overrides)
+    if settings is not None:
+        settings = discovered_settings(settings)
     rows += asyncio.run(
         run_checks(
             settings,

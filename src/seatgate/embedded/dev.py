@@ -1,7 +1,9 @@
 """`seatgate dev`: the whole system on one machine from pip wheels.
 
 Dependencies named in the environment are used as they are; the rest are
-started embedded, with data under `data_dir` so a second run keeps it.
+started embedded, with data under `data_dir` so a second run keeps it. One run
+per data directory (`embedded/state.py`); servers that die are started again
+(`embedded/supervisor.py`).
 """
 
 from __future__ import annotations
@@ -10,16 +12,27 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from seatgate.checks import check_dependencies
 from seatgate.db.migrate import upgrade
+from seatgate.embedded.process import wait_for_port
 from seatgate.embedded.stack import EmbeddedStack, ensure_database
+from seatgate.embedded.state import (
+    AlreadyRunning,
+    DevLock,
+    new_state,
+    remove_state,
+    write_state,
+)
+from seatgate.embedded.supervisor import Supervisor
 from seatgate.main import create_app
 from seatgate.observability.logging import configure_logging
 from seatgate.serving import run_server
 from seatgate.settings import Settings, env_name
-from seatgate.startup import EXIT_UNREACHABLE, fail
+from seatgate.startup import EXIT_ALREADY_RUNNING, EXIT_UNREACHABLE, fail
 
 log = logging.getLogger("seatgate.dev")
 DATABASE_NAME = "seatgate"
@@ -78,11 +91,41 @@ def _seed_demo(settings: Settings) -> None:
         _say(line)
 
 
+def _announce_when_listening(
+    settings: Settings, data_dir: Path, stopping: threading.Event
+) -> threading.Thread:
+    """Writes the state file once the API accepts connections, so a command never finds
+    a stack that does not answer yet."""
+    state = new_state(settings)
+    api = urlsplit(state.api_url)
+
+    def announce() -> None:
+        while not stopping.is_set():
+            if wait_for_port(api.port or settings.http_port, 1.0, host=api.hostname or ""):
+                if not stopping.is_set():
+                    write_state(data_dir, state)
+                    _say(f"ready; other seatgate commands find this stack in {data_dir}/")
+                return
+
+    thread = threading.Thread(target=announce, name="announce-dev", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_dev(settings: Settings) -> int:
-    _require_configured(settings)
     data_dir = Path(settings.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    stack = EmbeddedStack(data_dir)
+    try:
+        lock = DevLock(data_dir, settings.data_dir)
+    except AlreadyRunning as busy:
+        _say(str(busy))
+        raise SystemExit(EXIT_ALREADY_RUNNING) from None
+    remove_state(data_dir)  # a crashed run's: its PID may be reused by now
+    _require_configured(settings)
+    stack = EmbeddedStack(data_dir, owns_data_dir=True)
+    supervisor = Supervisor([])
+    stopping = threading.Event()
+    announcer: threading.Thread | None = None
     try:
         settings = _start_missing(settings, stack)
         assert settings.database_url is not None
@@ -90,10 +133,19 @@ def run_dev(settings: Settings) -> int:
         _seed_demo(settings)
         configure_logging()
         _print_where(settings, {name for name, _ in stack.started})
+        supervisor = Supervisor(stack.started)
+        supervisor.start()
+        announcer = _announce_when_listening(settings, data_dir, stopping)
         run_server(settings, create_app(settings))
     except RuntimeError as error:
         fail(str(error), EXIT_UNREACHABLE)
     finally:
+        stopping.set()
+        if announcer is not None:
+            announcer.join()
+        remove_state(data_dir)
+        supervisor.stop()
         stack.stop()
+        lock.release()
         _say("stopped")
     return 0

@@ -39,6 +39,7 @@ class EmbeddedKafka:
     def start(self, timeout: float = 20.0) -> str:
         self.server.start()
         if not wait_for_port(self.port, timeout) or not self.server.alive():
+            self.server.stop()
             raise RuntimeError(f"embedded Kafka broker did not start: {self.server.log_tail()}")
         return self.bootstrap_servers
 

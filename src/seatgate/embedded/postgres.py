@@ -55,9 +55,40 @@ def _make_traversable(path: Path) -> None:
             parent.chmod(mode | 0o001)
 
 
+def _leftover_pid(lock_file: Path) -> int | None:
+    """The PID in `postmaster.pid` if that process is alive."""
+    try:
+        first = lock_file.read_text().split("\n", 1)[0].strip()
+    except OSError:
+        return None
+    if not (first.isascii() and first.isdigit()):
+        return None
+    try:
+        os.kill(int(first), 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return int(first)
+
+
+def _is_postmaster_of(pid: int, pgdata: Path) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return bool(argv) and argv[0].endswith(b"postgres") and str(pgdata).encode() in argv
+
+
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, *, port: int | None = DEFAULT_PORT) -> None:
+    """`take_over`: the caller holds the data directory's lock (`seatgate dev`), so a
+    server still running on it can only be a leftover of a crashed run of ours."""
+
+    def __init__(
+        self, data_dir: Path, *, port: int | None = DEFAULT_PORT, take_over: bool = False
+    ) -> None:
         self.root = data_dir.resolve()
+        self.take_over = take_over
         self.pgdata = self.root / "postgres"
         self.socket_dir = self.root / "run"
         self.port = choose_port(port)
@@ -78,8 +109,8 @@ class EmbeddedPostgres:
                 "max_connections=300",
                 "-c",
                 "shared_buffers=256MB",
-                "-c",
-                "synchronous_commit=off",
+                # synchronous_commit stays at its default, on: a commit is on disk before
+                # the client hears of it (with off, a crash took back holds answered 201).
                 "-c",
                 "log_min_messages=warning",
             ],
@@ -127,9 +158,22 @@ class EmbeddedPostgres:
             )
             if done.returncode != 0:
                 raise RuntimeError(f"initdb failed: {done.stderr.strip()[-500:]}")
-        elif (self.pgdata / "postmaster.pid").exists():
-            # A server left behind by a killed run: stop it so we own the data dir.
+        elif self.take_over:
+            self._clear_leftover()
+
+    def _clear_leftover(self) -> None:
+        """A `postmaster.pid` whose process is dead PostgreSQL replaces by itself. One
+        whose PID is alive is either our crashed run's server (stopped here) or a PID
+        the kernel reused for another process (PostgreSQL would refuse to start
+        forever, so the stale file goes)."""
+        lock_file = self.pgdata / "postmaster.pid"
+        pid = _leftover_pid(lock_file)
+        if pid is None:
+            return
+        if _is_postmaster_of(pid, self.pgdata):
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "20", "stop")
+        else:
+            lock_file.unlink(missing_ok=True)
 
     def start(self, timeout: float = 60.0) -> str:
         self._prepare()

@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+# Loaded once here: between fork and exec (preexec_fn) a child of a threaded process
+# must not take locks such as the dynamic loader's, which another thread may hold.
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 def _die_with_parent(sig: int) -> Callable[[], None]:
     def preexec() -> None:
-        # A SIGKILLed `seatgate dev` must not leave servers behind.
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, sig)
+        # A SIGKILLed `seatgate dev` must not leave servers behind. The signal comes
+        # when the *thread* that started the child ends, so servers are started only
+        # from threads that live as long as the process (main, supervisor).
+        _LIBC.prctl(_PR_SET_PDEATHSIG, sig)
         os.setsid()
 
     return preexec
@@ -97,7 +101,17 @@ class ChildServer:
             )
 
     def alive(self) -> bool:
+        """Polling also reaps a dead child, so it leaves no zombie behind."""
         return self.process is not None and self.process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    @property
+    def exit_code(self) -> int | None:
+        """The exit code (negative: the killing signal) once it is dead; None before."""
+        return None if self.process is None else self.process.poll()
 
     def log_tail(self, lines: int = 5) -> str:
         try:

@@ -13,24 +13,33 @@ import asyncpg
 
 from seatgate.embedded.kafka import EmbeddedKafka
 from seatgate.embedded.postgres import EmbeddedPostgres
+from seatgate.embedded.process import ChildServer
 from seatgate.embedded.redis import EmbeddedRedis
 
 log = logging.getLogger("seatgate.embedded")
 
 
-class _Stoppable(Protocol):
+class EmbeddedServer(Protocol):
+    server: ChildServer
+
+    def start(self) -> object: ...
+
     def stop(self) -> None: ...
 
 
 @dataclass
 class EmbeddedStack:
-    """Servers started by us, in start order; `stop()` stops them in reverse."""
+    """Servers started by us, in start order; `stop()` stops them in reverse.
+
+    `owns_data_dir`: the caller holds the data directory's lock (`seatgate dev`), so
+    whatever still runs there is a leftover of a crashed run and may be stopped."""
 
     data_dir: Path
-    started: list[tuple[str, _Stoppable]] = field(default_factory=list)
+    owns_data_dir: bool = False
+    started: list[tuple[str, EmbeddedServer]] = field(default_factory=list)
 
     def start_postgres(self, port: int | None = None) -> str:
-        server = EmbeddedPostgres(self.data_dir, **_port(port))
+        server = EmbeddedPostgres(self.data_dir, take_over=self.owns_data_dir, **_port(port))
         server.start()
         self.started.append(("postgres", server))
         return server.url()

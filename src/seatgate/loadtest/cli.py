@@ -34,7 +34,7 @@ def register(commands: Commands) -> None:
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
-    settings = command_settings(args)
+    settings = command_settings(args, find_dev_stack=True)
     scenario = SCENARIOS[args.scenario]
     duration = args.duration or scenario.duration
     if not valid_duration(duration):

@@ -66,7 +66,7 @@ def cmd_consume(args: argparse.Namespace) -> int:
 
 
 def cmd_dlq_replay(args: argparse.Namespace) -> int:
-    settings = command_settings(args)
+    settings = command_settings(args, find_dev_stack=True)
     try:
         topics = topic_choice(args.topic)
     except ValueError as error:
