@@ -3,7 +3,6 @@ the embedded stack: start it, wait until it answers, find its servers, stop it."
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,16 +16,9 @@ import pytest
 
 from seatgate.embedded.process import choose_port
 from seatgate.embedded.state import DevState, read_state
+from tests.servers import clean_env
 
 READY_TIMEOUT_SECONDS = 120
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment of a seatgate process that names no server of its own."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env.update(extra)
-    return env
 
 
 def seatgate(*args: str) -> list[str]:

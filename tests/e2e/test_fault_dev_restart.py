@@ -25,12 +25,13 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.dev_process import DevRun, clean_env, seatgate, start_dev, stop_dev, wait_ready
+from tests.dev_process import DevRun, seatgate, start_dev, stop_dev, wait_ready
 from tests.fault_checks import (
     acknowledged_reservations_missing,
     balances_match_ledger,
     seats_held_once,
 )
+from tests.servers import clean_env
 
 CONCERT_ID = 1
 SCHEDULE_ID = 1

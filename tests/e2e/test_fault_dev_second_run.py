@@ -17,7 +17,8 @@ import httpx
 import psutil
 import pytest
 
-from tests.dev_process import DevRun, clean_env, seatgate, start_dev, stop_dev, wait_ready
+from tests.dev_process import DevRun, seatgate, start_dev, stop_dev, wait_ready
+from tests.servers import clean_env
 
 
 def run_command(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
