@@ -31,6 +31,15 @@ def register(commands: Commands) -> None:
     sub.add_argument("--app-log", type=Path, help="the target's JSON log, to quote its errors")
     sub.add_argument("--no-doctor", action="store_true", help="skip `seatgate doctor`")
     sub.add_argument("--dashboard-port", type=int, default=0, help="k6 web dashboard port")
+    sub.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="stream k6's metrics here while it runs (remote write; default "
+        "SEATGATE_PROMETHEUS_URL; `make monitor` starts one)",
+    )
+    sub.add_argument(
+        "--grafana", metavar="URL", help="Grafana the report links (default SEATGATE_GRAFANA_URL)"
+    )
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
@@ -45,6 +54,10 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
     target = (args.target or f"http://127.0.0.1:{settings.http_port}").rstrip("/")
     if not target.startswith(("http://", "https://")):
         fail(f"--target={target} is not an http(s) URL; fix: pass e.g. http://127.0.0.1:8000")
+    for flag in ("prometheus", "grafana"):
+        value = getattr(args, flag)
+        if value is not None and not value.startswith(("http://", "https://")):
+            fail(f"--{flag}={value} is not an http(s) URL; fix: pass e.g. http://127.0.0.1:9090")
     plan = RunPlan(
         scenario=scenario,
         target=target,
@@ -55,6 +68,8 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
         app_log=args.app_log,
         run_doctor=not args.no_doctor,
         dashboard_port=args.dashboard_port,
+        prometheus=args.prometheus or settings.prometheus_url,
+        grafana=args.grafana or settings.grafana_url,
     )
     try:
         report = run(plan)
