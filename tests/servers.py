@@ -77,10 +77,12 @@ def embedded_root(tmp_root: Path) -> Path:
 
 def clean_env(**changes: str) -> dict[str, str]:
     """The base environment of every `seatgate` subprocess: no outer SEATGATE_* variable,
-    no `.env` and no metrics directory of another process; then `changes`."""
+    no `.env`, no running dev stack to find (tests/__init__.py) and no metrics directory
+    of another process; then `changes`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SEATGATE_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env["SEATGATE_ENV_FILE"] = ""
+    env["SEATGATE_DATA_DIR"] = os.environ["SEATGATE_DATA_DIR"]  # the run's empty one
     env.update(changes)
     return env
 
