@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import orjson
 
 from seatgate.catalog.service import seed
@@ -137,3 +138,31 @@ async def seat_consistency(resources: Resources) -> list[str]:
                 f"{live} {row['live_statuses']}"
             )
     return problems
+
+
+RICH = 1_000_000
+
+
+async def hold(client: httpx.AsyncClient, guest: Guest, hall: Hall, seat: int = 0) -> Any:
+    response = await client.post(
+        "/api/v1/reservations",
+        json={"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[seat]},
+        headers=guest.headers(),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def pay(
+    client: httpx.AsyncClient, guest: Guest, reservation_id: int, **headers: str
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/payments",
+        json={"reservation_id": reservation_id},
+        headers={**guest.headers(), **headers},
+    )
+
+
+async def balance(client: httpx.AsyncClient, guest: Guest) -> int:
+    response = await client.get("/api/v1/users/me/balance", headers=auth(guest.user))
+    return int(response.json()["balance"])

@@ -12,13 +12,15 @@ from seatgate.queue import service as queue
 from seatgate.resources import Resources
 from tests.factories import a_user, auth
 from tests.integration.reservation_helpers import (
+    RICH,
     a_hall,
     admit_everyone,
     admitted_guests,
+    hold,
     outbox,
+    pay,
     waiting_guests,
 )
-from tests.integration.test_payments_pay import RICH, hold, pay
 
 
 async def test_same_key_and_body_replays_the_hold(

@@ -4,48 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any
 
 import httpx
 
 from seatgate.resources import Resources
 from tests.factories import auth
 from tests.integration.reservation_helpers import (
-    Guest,
-    Hall,
+    RICH,
     a_hall,
     admitted_guests,
+    balance,
+    hold,
     lapse,
     outbox,
+    pay,
     seat_consistency,
 )
-
-RICH = 1_000_000
-
-
-async def hold(client: httpx.AsyncClient, guest: Guest, hall: Hall, seat: int = 0) -> Any:
-    response = await client.post(
-        "/api/v1/reservations",
-        json={"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[seat]},
-        headers=guest.headers(),
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def pay(
-    client: httpx.AsyncClient, guest: Guest, reservation_id: int, **headers: str
-) -> httpx.Response:
-    return await client.post(
-        "/api/v1/payments",
-        json={"reservation_id": reservation_id},
-        headers={**guest.headers(), **headers},
-    )
-
-
-async def balance(client: httpx.AsyncClient, guest: Guest) -> int:
-    response = await client.get("/api/v1/users/me/balance", headers=auth(guest.user))
-    return int(response.json()["balance"])
 
 
 async def test_payment_confirms_debits_and_spends_the_queue_token(

@@ -18,14 +18,19 @@ from seatgate.resources import Resources
 from seatgate.scheduler.jobs import scheduler_jobs
 from tests.factories import auth
 from tests.integration.reservation_helpers import (
+    RICH,
     Guest,
     a_hall,
     admitted_guests,
+    hold,
     lapse,
     outbox,
+    pay,
     seat_consistency,
 )
-from tests.integration.test_payments_pay import RICH, hold, pay
+
+# Only stops a hang; how long anything takes is not this test's claim.
+HANG_GUARD_SECONDS = 30
 
 
 def expired_count() -> float:
@@ -175,7 +180,7 @@ async def test_payment_in_flight_wins_over_the_sweep_that_comes_after_its_lock(
         await wait_until_lapsed(clean, held["reservation_id"])
         swept = await reservations.expire_holds(clean.pool)
         await transaction.rollback()
-        await paying
+        await asyncio.wait_for(paying, HANG_GUARD_SECONDS)
     finally:
         await clean.pool.release(blocker)
         await patient.pool.close()
@@ -201,7 +206,12 @@ async def test_payment_during_an_uncommitted_sweep_is_410_without_waiting(
         transaction = sweeper.transaction()
         await transaction.start()
         assert len(await repository.expire_due(sweeper, limit=10)) == 1
-        response = await pay(client, guest, held["reservation_id"])
+        # Answered while the sweep's transaction (and its row lock) is still open: a
+        # payment that waited for that lock would wait for a commit that comes after it.
+        paying = asyncio.create_task(pay(client, guest, held["reservation_id"]))
+        done, _ = await asyncio.wait({paying}, timeout=HANG_GUARD_SECONDS)
+        assert done, "the payment waited on the uncommitted sweep's row lock"
+        response = paying.result()
         await transaction.commit()
     finally:
         await clean.pool.release(sweeper)
@@ -224,10 +234,12 @@ async def test_holds_lapsing_while_paid_end_paid_xor_released(
     )
 
     paid = asyncio.Event()
+    released_while_paying = 0
 
     async def sweep_until_paid() -> None:
+        nonlocal released_while_paying
         while not paid.is_set():
-            await reservations.expire_holds(clean.pool, limit=3)
+            released_while_paying += await reservations.expire_holds(clean.pool, limit=3)
             await asyncio.sleep(0.005)
 
     sweeping = asyncio.create_task(sweep_until_paid())
@@ -248,6 +260,9 @@ async def test_holds_lapsing_while_paid_end_paid_xor_released(
     )
     # Each payer was told the truth: 201 for a confirmed seat, 410 for a released one.
     told = {h["reservation_id"]: a.status_code for h, a in zip(held, answers, strict=True)}
+    # The race happened: sweeps released holds while payments ran, and both answers occurred.
+    assert released_while_paying > 0
+    assert set(told.values()) == {201, 410}, told
     assert {row["id"]: row["status"] for row in rows} == {
         rid: {201: "CONFIRMED", 410: "EXPIRED"}.get(code, str(code)) for rid, code in told.items()
     }
