@@ -1,13 +1,17 @@
-"""uvicorn's httptools protocol with bounded request heads and problem+json for its own errors.
+"""uvicorn's httptools protocol with bounded request heads, load shedding, and problem+json
+for the server's own refusals.
 
 Written against uvicorn 0.54 (`uvicorn/protocols/http/httptools_impl.py`) and httptools
 0.9; it relies on `data_received`, `on_message_begin`, `on_header`, `on_headers_complete`,
-`on_message_complete` and `send_400_response`. `tests/integration/test_server_edge.py`
+`on_body`, `on_message_complete`, `send_400_response`, `self.url`, `self.cycle`,
+`self.tasks` and `server_state.default_headers`. `tests/integration/test_server_edge.py`
 drives the real server over a socket and fails if an upgrade changes any of them.
 
 httptools has no limit of its own: it gathers a header in memory until its end, so one
 50 MB header used to be read whole and answered 200. Here bytes are fed to the parser
 at most up to the head limit while a head is being read; past it the answer is 431.
+uvicorn's own `limit_concurrency` is no substitute for the shedding: it counts open
+connections too, so 1,000 idle keep-alive clients would refuse everyone.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import asyncio
 import logging
 from typing import Any, ClassVar
 
+import httptools
 import orjson
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from seatgate.http.problems import PROBLEM_MEDIA_TYPE, problem_body
+from seatgate.http.limits import CLOSE, EXEMPT_PATHS, SHEDDER, EdgeLimits, raw_problem
+from seatgate.http.problems import problem_body
 from seatgate.settings import Settings, get_settings
 
 log = logging.getLogger("seatgate.access")
@@ -38,9 +44,9 @@ class _HeadTooLarge(Exception):
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    # (max head bytes, max header count); None reads them from the environment's settings,
-    # as uvicorn's worker processes do (a class built at run time cannot be sent to them).
-    limits: ClassVar[tuple[int, int] | None] = None
+    # None reads the limits from the environment's settings, as uvicorn's worker
+    # processes do (a class built at run time cannot be sent to them).
+    limits: ClassVar[EdgeLimits | None] = None
 
     def __init__(
         self,
@@ -51,16 +57,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         if self.limits is None:
-            settings = get_settings()
-            type(self).limits = (settings.max_header_bytes, settings.max_header_count)
+            type(self).limits = EdgeLimits.of(get_settings())
         assert self.limits is not None
-        self._max_head_bytes, self._max_header_count = self.limits
+        self._max_head_bytes, self._max_header_count, self._max_in_flight = self.limits
         self._in_head = True
         self._head_bytes = 0
         self._header_count = 0
         self._head_error: str | None = None
         self._refused = False
         self._discarded = 0
+        self._shedding = False
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -86,6 +92,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         # connection's start), not from here: this runs inside the piece just counted.
         super().on_message_begin()
         self._header_count = 0
+        self._shedding = False
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
@@ -96,12 +103,39 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        if self._overloaded():
+            self._shed()
+            return
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        if not self._shedding:  # a shed request's body is read and dropped
+            super().on_body(body)
+
     def on_message_complete(self) -> None:
-        super().on_message_complete()
+        if not self._shedding:
+            super().on_message_complete()
         self._in_head = True
         self._head_bytes = 0
+
+    def _overloaded(self) -> bool:
+        if len(self.tasks) < self._max_in_flight or self.parser.should_upgrade():
+            return False
+        if self.cycle is not None and not self.cycle.response_complete:
+            return False  # a pipelined request waits behind its predecessor instead
+        return httptools.parse_url(self.url).path not in EXEMPT_PATHS
+
+    def _shed(self) -> None:
+        self._shedding = True
+        keep_alive = self.parser.should_keep_alive()
+        self.transport.write(
+            SHEDDER.answer(self.server_state.default_headers, keep_alive=keep_alive)
+        )
+        SHEDDER.record(self.parser.get_method().decode("ascii", "replace"), len(self.tasks))
+        if keep_alive:
+            self.on_response_complete()  # arms the keep-alive timeout, as after any answer
+        else:
+            self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         """Every request uvicorn or httptools refuse: bad syntax, NUL in a header, an
@@ -116,17 +150,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, code: str, detail: str) -> None:
         self._refused = True
         body = orjson.dumps(problem_body(status, code, detail))
-        head = [STATUS_LINE[status]]
-        for name, value in self.server_state.default_headers:
-            head.extend([name, b": ", value, b"\r\n"])
-        head.extend(
-            [
-                b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n",
-                b"content-length: " + str(len(body)).encode() + b"\r\n",
-                b"connection: close\r\n\r\n",
-            ]
+        self.transport.write(
+            raw_problem(STATUS_LINE[status], self.server_state.default_headers, body, CLOSE)
         )
-        self.transport.write(b"".join(head) + body)
         log.warning("request refused", extra={"status": status, "code": code, "detail": detail})
         if self.transport.can_write_eof():
             self.transport.write_eof()
@@ -143,5 +169,5 @@ def bounded_protocol(settings: Settings) -> type[BoundedHttpToolsProtocol]:
     return type(
         "BoundedHttpToolsProtocol",
         (BoundedHttpToolsProtocol,),
-        {"limits": (settings.max_header_bytes, settings.max_header_count)},
+        {"limits": EdgeLimits.of(settings)},
     )
