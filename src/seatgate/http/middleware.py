@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from seatgate.http.allow import allowed_methods
 from seatgate.http.problems import problem_response
 from seatgate.observability import metrics
 from seatgate.observability.logging import request_id_var
@@ -50,6 +51,18 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _with_every_allowed_method(
+    scope: Scope, headers: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    app = scope.get("app")
+    allowed = allowed_methods(app, scope["path"]) if app is not None else None
+    if allowed is None:
+        return headers
+    return [(name, value) for name, value in headers if name != b"allow"] + [
+        (b"allow", allowed.encode())
+    ]
+
+
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -79,10 +92,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 status["sent"] = True
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                headers = list(message.get("headers", []))
+                if message["status"] == 405:
+                    headers = _with_every_allowed_method(scope, headers)
+                message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
             await send(message)
 
         async def too_large(seen: int | None) -> None:
