@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from seatgate.db import MAX_ID
+from seatgate.http.json_types import JsonInt
 from seatgate.queue.domain import QueueTokenInfo, TokenStatus
 
 __all__ = ["IssueTokenRequest", "QueueStatus", "QueueTokenInfo", "TokenStatus"]
@@ -15,7 +16,7 @@ __all__ = ["IssueTokenRequest", "QueueStatus", "QueueTokenInfo", "TokenStatus"]
 class IssueTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    concert_id: int = Field(ge=1, le=MAX_ID, strict=True)
+    concert_id: JsonInt = Field(ge=1, le=MAX_ID)
 
 
 class QueueStatus(BaseModel):

@@ -5,14 +5,15 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from seatgate.db import MAX_ID
+from seatgate.http.json_types import JsonInt
 from seatgate.reservations.domain import ReservationStatus
 
 
 class HoldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    schedule_id: int = Field(ge=1, le=MAX_ID, strict=True)
-    seat_id: int = Field(ge=1, le=MAX_ID, strict=True)
+    schedule_id: JsonInt = Field(ge=1, le=MAX_ID)
+    seat_id: JsonInt = Field(ge=1, le=MAX_ID)
 
 
 class HeldSeat(BaseModel):

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from seatgate.http.json_types import JsonInt
+
 MAX_INITIAL_BALANCE = 100_000_000
 
 
 class CreateUserRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    balance: int = Field(default=0, ge=0, le=MAX_INITIAL_BALANCE, strict=True)
+    balance: JsonInt = Field(default=0, ge=0, le=MAX_INITIAL_BALANCE)
     name: str = Field(default="", max_length=100)
 
     @field_validator("name")
@@ -33,4 +35,4 @@ class Balance(BaseModel):
 class ChargeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(gt=0, strict=True, description="Won to add; at most the configured cap.")
+    amount: JsonInt = Field(gt=0, description="Won to add; at most the configured cap.")
