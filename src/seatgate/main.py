@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from seatgate.catalog.api import router as catalog_router
 from seatgate.health.api import router as health_router
 from seatgate.http.middleware import RequestContextMiddleware
+from seatgate.http.openapi import install_openapi
 from seatgate.http.problems import install_problem_handlers
 from seatgate.observability.api import router as metrics_router
 from seatgate.observability.exposition import PoolGauges, ReadinessGauges
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     if resources is not None:
         app.state.resources = resources
     install_problem_handlers(app)
+    install_openapi(app, settings)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
 
     app.include_router(health_router)
