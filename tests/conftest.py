@@ -20,7 +20,7 @@ from tests.servers import RunServers, drop_database, embedded_root, start_server
 
 TABLES = (
     "sales_by_schedule, processed_events, outbox, idempotency_keys, payments, reservations, "
-    "seats, schedules, concerts, balance_ledger, users"
+    "seats, schedules, concerts, balance_ledger, users, relay_broker"
 )
 
 

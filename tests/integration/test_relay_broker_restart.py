@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,13 +18,14 @@ from prometheus_client import REGISTRY
 from seatgate.embedded.kafka import EmbeddedKafka
 from seatgate.messaging import outbox
 from seatgate.messaging.consumer import EventConsumer
-from seatgate.messaging.envelope import PAYMENTS_TOPIC, RESERVATIONS_TOPIC, Envelope
+from seatgate.messaging.envelope import PAYMENTS_TOPIC, QUEUE_TOPIC, RESERVATIONS_TOPIC, Envelope
 from seatgate.messaging.kafka import admin_config, kafka_topic
 from seatgate.messaging.projection import SalesProjection
 from seatgate.messaging.publisher import Message, Publisher
 from seatgate.messaging.relay import Relay
 from seatgate.resources import Resources
 from seatgate.settings import Settings
+from tests import fault_checks
 from tests.integration.messaging_helpers import (
     eventually,
     isolated,
@@ -32,6 +34,7 @@ from tests.integration.messaging_helpers import (
     running,
     seat_held,
 )
+from tests.integration.queue_helpers import outbox_events
 from tests.integration.reservation_helpers import a_hall, admitted_guests
 
 PROCESSED = "SELECT count(*) FROM processed_events"
@@ -138,6 +141,107 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
         SYNTHETIC_SCHEDULE: (400, 0, 0),
         schedule_id: (5, 5, revenue),
     }
+
+
+@pytest.mark.slow
+async def test_events_the_broker_acknowledged_just_before_it_died_reach_the_consumer(
+    client: httpx.AsyncClient, clean: Resources, broker: EmbeddedKafka
+) -> None:
+    """Issue 11 item 8: the broker acknowledges every event, the relay marks them published,
+    and the broker is SIGKILLed before any consumer read them; it comes back empty. The
+    relay sees the new broker (its topics' ids changed) and publishes again what it had
+    published within the window, table and stream alike: the projection ends exact."""
+    resources = isolated(clean, kafka_bootstrap_servers=broker.bootstrap_servers)
+    # Holds and payments (table outbox) and their buyers' queue tokens (stream outbox),
+    # all written before the relay runs, so nothing but the relay's first sends has them.
+    await _hold_and_pay(client, clean)
+    streamed = [
+        (fields["key"], str(event.event_id)) for fields, event in await outbox_events(clean)
+    ]
+    rows = await clean.pool.fetch("SELECT key, event_id FROM outbox ORDER BY id")
+    tabled = [(row["key"], str(row["event_id"])) for row in rows]
+    assert streamed
+    assert tabled
+    relay = Relay(resources)
+    async with running(relay.run):
+        await eventually(lambda: _all_published(resources), what="every event acknowledged")
+        assert relay.broker.switches == 0
+        broker.server.process.kill()  # SIGKILL, right after the acknowledgements
+        broker.server.process.wait()
+        killed = time.perf_counter()
+        await asyncio.to_thread(restart, broker)
+        print(f"\nbroker back, empty, {time.perf_counter() - killed:.2f} s after SIGKILL")
+        async with running(EventConsumer(resources, SalesProjection()).run):
+            await eventually(
+                lambda: _projection_exact(resources), timeout=120, what="projection = database"
+            )
+        print(f"projection exact {time.perf_counter() - killed:.2f} s after SIGKILL")
+        assert relay.broker.switches == 1
+        topics = [RESERVATIONS_TOPIC, PAYMENTS_TOPIC, QUEUE_TOPIC]
+        on_broker = await asyncio.to_thread(
+            read_messages, resources.settings, topics, count=len(streamed) + len(tabled)
+        )
+    # Every event is on the new broker, in outbox order per key (stream and table).
+    assert _first_seen_per_key(on_broker) == _per_key(streamed) | _per_key(tabled)
+    async with clean.pool.acquire() as conn:
+        assert await fault_checks.outbox_published(conn) == []
+        assert await fault_checks.projection_matches_database(conn) == []
+
+
+async def test_a_relay_started_after_the_broker_came_back_empty_publishes_again(
+    clean: Resources, broker: EmbeddedKafka
+) -> None:
+    """What `seatgate dev` does after a crash of everything: the broker is new and so is
+    the relay. The broker's fingerprint is kept in PostgreSQL, not in the relay."""
+    resources = isolated(clean, kafka_bootstrap_servers=broker.bootstrap_servers)
+    events = [seat_held(n, schedule_id=SYNTHETIC_SCHEDULE) for n in range(1, 11)]
+    async with resources.pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, *events)
+    async with running(Relay(resources).run):
+        await eventually(lambda: _all_published(resources), what="every event acknowledged")
+    broker.server.process.kill()
+    broker.server.process.wait()
+    await asyncio.to_thread(restart, broker)
+
+    relay = Relay(resources)
+    async with running(relay.run):
+        await eventually(lambda: _more_than(relay.broker.switches, 0), what="the new broker seen")
+        await eventually(lambda: _all_published(resources), what="published again")
+    on_broker = await asyncio.to_thread(
+        read_messages, resources.settings, [RESERVATIONS_TOPIC], count=len(events)
+    )
+    assert sorted(dict(m.headers() or [])["event_id"].decode() for m in on_broker) == sorted(
+        str(event.event_id) for event in events
+    )
+
+
+def _per_key(events: list[tuple[str, str]]) -> dict[str, list[str]]:
+    keyed: dict[str, list[str]] = {}
+    for key, event_id in events:
+        keyed.setdefault(key, []).append(event_id)
+    return keyed
+
+
+def _first_seen_per_key(messages: list[Any]) -> dict[str, list[str]]:
+    """Event ids per key in the order read (a key lives on one partition), duplicates
+    after their first copy left out."""
+    keyed: dict[str, list[str]] = {}
+    for message in messages:
+        event_id = dict(message.headers() or [])["event_id"].decode()
+        seen = keyed.setdefault(message.key().decode(), [])
+        if event_id not in seen:
+            seen.append(event_id)
+    return keyed
+
+
+async def _all_published(resources: Resources) -> bool:
+    unpublished = await _count(resources, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    return unpublished == 0 and await resources.redis.xlen(resources.key("outbox")) == 0
+
+
+async def _projection_exact(resources: Resources) -> bool:
+    async with resources.pool.acquire() as conn:
+        return await fault_checks.projection_matches_database(conn) == []
 
 
 async def _pending_metric_at_least(count: int) -> bool:

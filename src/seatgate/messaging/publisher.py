@@ -45,6 +45,9 @@ class Publisher:
         self._stop_polling = threading.Event()
         self._fatal = False
         self.replaced = 0
+        # Set from librdkafka's thread when no broker answers: the one that comes back
+        # may have lost what it acknowledged (the relay's BrokerWatch checks, then clears).
+        self.brokers_lost = False
 
     def start(self) -> None:
         self._fatal = False
@@ -59,13 +62,26 @@ class Publisher:
 
     def _poll(self, producer: Any, stop: threading.Event) -> None:
         while not stop.is_set():
-            producer.poll(0.1)
+            try:
+                producer.poll(0.1)
+            except KafkaException as error:
+                # A fatal error (a broker that came back without our producer id) is raised
+                # here too. Uncaught it ended this thread, and with it every delivery report:
+                # sends then timed out one by one. Mark the producer for replacement instead.
+                if not self._fatal:
+                    log.warning(
+                        "producer fatal error; it will be replaced", extra={"error": str(error)}
+                    )
+                self._fatal = True
+                stop.wait(0.1)
 
     def _on_error(self, error: KafkaError) -> None:
         if error.fatal():
             self._fatal = True
             log.warning("producer fatal error; it will be replaced", extra={"error": str(error)})
-        elif error.code() != KafkaError._ALL_BROKERS_DOWN:
+        elif error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self.brokers_lost = True
+        else:
             log.debug("producer error", extra={"error": str(error)})
 
     async def publish(self, messages: list[Message]) -> list[Exception | None]:

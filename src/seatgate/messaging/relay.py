@@ -16,10 +16,10 @@ from typing import Any
 import orjson
 
 from seatgate.messaging import repository
+from seatgate.messaging.broker_watch import BrokerWatch
 from seatgate.messaging.kafka import kafka_topic
 from seatgate.messaging.publisher import Message, Publisher
-from seatgate.messaging.stream import StreamOutbox
-from seatgate.messaging.topics import ensure_topics
+from seatgate.messaging.stream import StreamEntry, StreamOutbox
 from seatgate.observability import metrics
 from seatgate.resources import Resources
 from seatgate.scheduler.runner import Job
@@ -102,10 +102,12 @@ class Relay:
         self._lease_seconds = lease_seconds
         self._publisher = Publisher(resources.settings)
         self._stream = StreamOutbox(
-            resources.redis, stream_key=resources.key("outbox"), owner=self.id
+            resources.redis,
+            stream_key=resources.key("outbox"),
+            owner=self.id,
+            record_seconds=resources.settings.relay_republish_window_seconds,
         )
-        self._topics_ready = False
-        self._topics_lock = asyncio.Lock()
+        self.broker = BrokerWatch(resources, self._publisher, self._stream)
 
     async def run(self, stop: asyncio.Event) -> None:
         self._publisher.start()
@@ -117,6 +119,7 @@ class Relay:
                 self._report_pending(stop),
             )
         finally:
+            await self.broker.close()
             with contextlib.suppress(Exception):
                 await self._stream.resign()
             await self._publisher.close()
@@ -126,13 +129,13 @@ class Relay:
         backoff = Backoff()
         while not stop.is_set():
             try:
-                await self._ensure_topics()
+                await self.broker.ensure()
                 delay = await one_round()
                 backoff.reset()
             except Exception as error:
                 # The broker may come back empty (the embedded one keeps nothing): check
-                # the topics again before the next send.
-                self._topics_ready = False
+                # it again before the next send.
+                self.broker.invalidate()
                 delay = backoff.next()
                 log.warning(
                     "relay round failed; retrying",
@@ -141,14 +144,6 @@ class Relay:
             if delay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
-
-    async def _ensure_topics(self) -> None:
-        if self._topics_ready:
-            return
-        async with self._topics_lock:
-            if not self._topics_ready:
-                await asyncio.to_thread(ensure_topics, self._settings)
-                self._topics_ready = True
 
     async def publish_table_batch(self) -> float:
         """One round over the PostgreSQL outbox; returns how long to wait before the next."""
@@ -178,12 +173,28 @@ class Relay:
         return 0.0 if len(rows) >= self._batch_size else self._poll_seconds
 
     async def publish_stream_batch(self) -> float:
-        """One round over the Redis stream, when this relay holds the reader lease."""
+        """One round over the Redis stream, when this relay holds the reader lease: what
+        a lost broker must get again first (broker_watch.py), then new entries."""
         if not await self._stream.lead(self._lease_seconds):
             return FOLLOWER_WAIT_SECONDS
+        replay = await self._stream.republish_batch(self._batch_size)
+        if replay is not None:
+            done, retry = await self._send_stream(replay.entries)
+            if retry:
+                raise BrokerUnavailable(f"re-publishing: {retry}")
+            await self._stream.republished(replay)
+            return 0.0
         entries = await self._stream.next_batch(self._batch_size, STREAM_BLOCK_MS)
         if not entries:
             return 0.0
+        done, retry = await self._send_stream(entries)
+        await self._stream.published([entries[i] for i in done])
+        if retry:
+            raise BrokerUnavailable(retry)
+        return 0.0
+
+    async def _send_stream(self, entries: list[StreamEntry]) -> tuple[list[int], str]:
+        """Indexes acknowledged in key order, and what went wrong with the others."""
         messages = [
             Message(
                 kafka_topic(self._settings, entry.topic),
@@ -195,12 +206,10 @@ class Relay:
         ]
         results = await self._publisher.publish(messages)
         done, retry = acknowledged_in_key_order([entry.key for entry in entries], results)
-        await self._stream.remove([entries[i].id for i in done])
         self._count(messages, done)
-        if retry:
-            first = results[retry[0]]
-            raise BrokerUnavailable(f"{len(retry)} of {len(entries)} not acknowledged ({first})")
-        return 0.0
+        if not retry:
+            return done, ""
+        return done, f"{len(retry)} of {len(entries)} not acknowledged ({results[retry[0]]})"
 
     def _count(self, messages: list[Message], done: list[int]) -> None:
         per_topic: dict[str, int] = {}

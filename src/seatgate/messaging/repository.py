@@ -107,6 +107,68 @@ async def delete_published(pool: Any, *, older_than_seconds: int, limit: int = 5
     return int(status.split()[-1])
 
 
+# --- the broker the relay publishes to ---------------------------------------------------------
+BROKER_SEEN_SQL = "SELECT fingerprint, seen_at FROM relay_broker WHERE topic_prefix = $1"
+
+SAW_BROKER_SQL = """
+INSERT INTO relay_broker (topic_prefix, fingerprint) VALUES ($1, $2)
+ON CONFLICT (topic_prefix) DO UPDATE SET seen_at = now()
+WHERE relay_broker.fingerprint = EXCLUDED.fingerprint
+"""
+
+SWITCH_BROKER_SQL = """
+UPDATE relay_broker SET fingerprint = $3, seen_at = now()
+WHERE topic_prefix = $1 AND fingerprint = $2
+"""
+
+# Rows published since `$1` go again, oldest first like any unpublished row: the claim
+# keeps their order per key. Rows under lease are unpublished and left alone.
+REPUBLISH_SQL = """
+UPDATE outbox SET published_at = NULL, lease_owner = NULL, lease_until = NULL
+WHERE published_at >= $1
+"""
+
+
+@dataclass(frozen=True)
+class BrokerSeen:
+    fingerprint: str
+    seen_at: datetime
+
+
+async def broker_seen(pool: Any, topic_prefix: str) -> BrokerSeen | None:
+    record = await pool.fetchrow(BROKER_SEEN_SQL, topic_prefix)
+    return None if record is None else BrokerSeen(record["fingerprint"], record["seen_at"])
+
+
+async def saw_broker(pool: Any, topic_prefix: str, fingerprint: str) -> None:
+    """The broker is the one recorded (or the first one): it was intact until now."""
+    await pool.execute(SAW_BROKER_SQL, topic_prefix, fingerprint)
+
+
+# Unpublishing a busy window (300 s of events) can take longer than a request may: the
+# statement gets its own bound, on the server and in the client.
+REPUBLISH_TIMEOUT_SECONDS = 60.0
+
+
+async def switch_broker(
+    pool: Any, topic_prefix: str, old: BrokerSeen, fingerprint: str, since: datetime | None
+) -> int | None:
+    """Record the new broker and unpublish the rows published since `since` (None: none),
+    in one transaction; None when another relay switched first (it re-publishes them)."""
+    timeout = REPUBLISH_TIMEOUT_SECONDS
+    async with pool.acquire() as conn, conn.transaction():
+        # The claim's lock: no relay leases rows halfway through the switch.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", CLAIM_LOCK_KEY, timeout=timeout)
+        status = await conn.execute(SWITCH_BROKER_SQL, topic_prefix, old.fingerprint, fingerprint)
+        if status != "UPDATE 1":
+            return None
+        if since is None:
+            return 0
+        await conn.execute(f"SET LOCAL statement_timeout = '{int(timeout)}s'")
+        status = await conn.execute(REPUBLISH_SQL, since, timeout=timeout + 5)
+    return int(status.split()[-1])
+
+
 # --- consumer side ------------------------------------------------------------------------------
 REMEMBER_SQL = """
 INSERT INTO processed_events (consumer, event_id)
