@@ -77,6 +77,8 @@ def test_the_smoke_scenario_passes_and_writes_both_reports(
     meta = json.loads((run_dir / "run.json").read_text())
     assert meta["k6_exit_code"] == 0
     assert meta["telemetry"]["alert_fired"] is False  # a clean run does not page
+    # The broker has its own probe; the report still reads it after the run.
+    assert set(meta["readyz_after"]["checks"]) == {"database", "redis", "kafka"}
     assert "발생하지 않음" in markdown
     assert "`seatgate doctor` passed" in meta["notes"]
     summary = json.loads((run_dir / "summary.json").read_text())

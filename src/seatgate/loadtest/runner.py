@@ -243,7 +243,7 @@ def run(plan: RunPlan) -> Report:
         "k6_version": k6_version(k6),
         "k6_exit_code": exit_code,
         "exercises": list(plan.scenario.exercises),
-        "readyz_after": probe.readiness(plan.target).body,
+        "readyz_after": probe.dependencies(plan.target),
         "notes": notes,
     }
     if telemetry is not None:

@@ -35,6 +35,19 @@ def readiness(base: str) -> Readiness:
     return Readiness(False, f"{base}/readyz is not ready ({what})", body)
 
 
+def dependencies(base: str) -> dict[str, Any]:
+    """`/readyz` with the broker's own probe (`/readyz/broker`) merged into its checks: what
+    the report reads after a run to name a dependency that went down, the broker included."""
+    body = dict(readiness(base).body)
+    try:
+        broker = httpx.get(f"{base}/readyz/broker", timeout=TIMEOUT_SECONDS).json()
+    except (httpx.HTTPError, ValueError):
+        return body
+    if isinstance(broker, dict) and isinstance(broker.get("checks"), dict):
+        body["checks"] = {**(body.get("checks") or {}), **broker["checks"]}
+    return body
+
+
 def scrape_metrics(base: str) -> str | None:
     try:
         response = httpx.get(f"{base}/metrics", timeout=TIMEOUT_SECONDS)
