@@ -84,7 +84,7 @@ db_pool_size = Gauge(
 # --- readiness --------------------------------------------------------------------------------
 dependency_up = Gauge(
     "seatgate_dependency_up",
-    "1 when the API reaches the dependency (/readyz and /readyz/broker, every few seconds), else 0.",
+    "1 when the API reaches the dependency (/readyz, /readyz/broker; every few seconds), else 0.",
     ("dependency",),
     multiprocess_mode="mostrecent",
 )
