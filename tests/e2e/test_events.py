@@ -18,34 +18,16 @@ from seatgate.messaging.relay import Relay
 from seatgate.messaging.schemas import parse_event
 from seatgate.resources import Resources
 from tests.integration.messaging_helpers import eventually, isolated, read_messages, running
-from tests.integration.reservation_helpers import a_hall, admitted_guests
+from tests.integration.reservation_helpers import buyers_hold_and_pay
 
 ENVELOPE_FIELDS = {"event_id", "type", "occurred_at", "aggregate_id", "version", "data"}
-
-
-async def _hold_and_pay(client: httpx.AsyncClient, resources: Resources) -> tuple[Any, Any]:
-    [hall] = await a_hall(resources, seats=2)
-    [guest] = await admitted_guests(resources, hall.concert_id, 1, balance=1_000_000)
-    held = await client.post(
-        "/api/v1/reservations",
-        json={"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[0]},
-        headers=guest.headers(),
-    )
-    assert held.status_code == 201, held.text
-    paid = await client.post(
-        "/api/v1/payments",
-        json={"reservation_id": held.json()["reservation_id"]},
-        headers=guest.headers(),
-    )
-    assert paid.status_code == 201, paid.text
-    return hall, paid.json()
 
 
 async def test_hold_and_pay_events_arrive_with_the_envelope_and_apply_once(
     client: httpx.AsyncClient, clean: Resources
 ) -> None:
     resources = isolated(clean)
-    hall, payment = await _hold_and_pay(client, clean)
+    hall, [payment] = await buyers_hold_and_pay(client, clean, buyers=1, seats=2)
     consumer = EventConsumer(resources, SalesProjection())
 
     async with running(Relay(resources).run, consumer.run):

@@ -166,3 +166,19 @@ async def pay(
 async def balance(client: httpx.AsyncClient, guest: Guest) -> int:
     response = await client.get("/api/v1/users/me/balance", headers=auth(guest.user))
     return int(response.json()["balance"])
+
+
+async def buyers_hold_and_pay(
+    client: httpx.AsyncClient, resources: Resources, *, buyers: int, seats: int | None = None
+) -> tuple[Hall, list[dict[str, Any]]]:
+    """`buyers` admitted users each hold a seat of a new hall and pay for it over HTTP;
+    every answer must be 201. The hall and the payments' bodies."""
+    [hall] = await a_hall(resources, seats=seats or buyers)
+    guests = await admitted_guests(resources, hall.concert_id, buyers, balance=RICH)
+    payments = []
+    for seat, guest in enumerate(guests):
+        held = await hold(client, guest, hall, seat=seat)
+        paid = await pay(client, guest, held["reservation_id"])
+        assert paid.status_code == 201, paid.text
+        payments.append(paid.json())
+    return hall, payments

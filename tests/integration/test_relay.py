@@ -186,7 +186,10 @@ async def test_stream_entries_of_a_dead_relay_are_taken_over(clean: Resources) -
     dead = StreamOutbox(resources.redis, stream_key=resources.key("outbox"), owner=uuid.uuid4())
     assert await dead.lead(lease_seconds=0.2)
     assert len(await dead.next_batch(10, block_ms=10)) == 3  # read, never acknowledged
-    await asyncio.sleep(0.3)  # its reader lease runs out
+    # Its reader lease runs out (a condition, not a sleep that races the lease's length).
+    await eventually(
+        lambda: _lease_gone(resources, dead), timeout=10, what="the dead relay's lease expired"
+    )
 
     async with running(Relay(resources).run):
         await eventually(lambda: _stream_empty(resources), what="the stream drained")
@@ -196,3 +199,7 @@ async def test_stream_entries_of_a_dead_relay_are_taken_over(clean: Resources) -
     assert sorted(parse_event(m.value())[0].event_id for m in messages) == sorted(
         event.event_id for event in events
     )
+
+
+async def _lease_gone(resources: Resources, outbox: StreamOutbox) -> bool:
+    return not await resources.redis.exists(outbox.lock_key)

@@ -35,10 +35,13 @@ from tests.integration.messaging_helpers import (
     seat_held,
 )
 from tests.integration.queue_helpers import outbox_events
-from tests.integration.reservation_helpers import a_hall, admitted_guests
+from tests.integration.reservation_helpers import buyers_hold_and_pay
 
 PROCESSED = "SELECT count(*) FROM processed_events"
 SYNTHETIC_SCHEDULE = 10_000  # the seat_held() events below, apart from the hall's schedule
+
+# Broker restarts: each test waits up to 120 s for recovery, over the suite's hang guard.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(360)]
 
 
 @pytest.fixture
@@ -76,28 +79,6 @@ async def _count(resources: Resources, sql: str) -> int:
     return int(await resources.pool.fetchval(sql))
 
 
-async def _hold_and_pay(client: httpx.AsyncClient, resources: Resources) -> tuple[int, int]:
-    """Five users hold and pay over HTTP; every answer must be 201. (schedule, revenue)"""
-    [hall] = await a_hall(resources, seats=5)
-    guests = await admitted_guests(resources, hall.concert_id, 5, balance=1_000_000)
-    revenue = 0
-    for guest, seat_id in zip(guests, hall.seat_ids, strict=True):
-        held = await client.post(
-            "/api/v1/reservations",
-            json={"schedule_id": hall.schedule_id, "seat_id": seat_id},
-            headers=guest.headers(),
-        )
-        assert held.status_code == 201, held.text
-        paid = await client.post(
-            "/api/v1/payments",
-            json={"reservation_id": held.json()["reservation_id"]},
-            headers=guest.headers(),
-        )
-        assert paid.status_code == 201, paid.text
-        revenue += paid.json()["amount"]
-    return hall.schedule_id, revenue
-
-
 async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_back(
     client: httpx.AsyncClient, clean: Resources, broker: EmbeddedKafka
 ) -> None:
@@ -110,7 +91,8 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
 
         await asyncio.to_thread(broker.stop)
         # Requests and commits go on without the broker.
-        schedule_id, revenue = await _hold_and_pay(client, clean)
+        hall, payments = await buyers_hold_and_pay(client, clean, buyers=5)
+        schedule_id, revenue = hall.schedule_id, sum(paid["amount"] for paid in payments)
         await _write(resources, 201, 200)
         assert await _count(resources, unpublished) >= 200 + 5 * 3
         await eventually(lambda: _pending_metric_at_least(200 + 5 * 3), what="outbox_pending")
@@ -143,7 +125,6 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
     }
 
 
-@pytest.mark.slow
 async def test_events_the_broker_acknowledged_just_before_it_died_reach_the_consumer(
     client: httpx.AsyncClient, clean: Resources, broker: EmbeddedKafka
 ) -> None:
@@ -154,7 +135,7 @@ async def test_events_the_broker_acknowledged_just_before_it_died_reach_the_cons
     resources = isolated(clean, kafka_bootstrap_servers=broker.bootstrap_servers)
     # Holds and payments (table outbox) and their buyers' queue tokens (stream outbox),
     # all written before the relay runs, so nothing but the relay's first sends has them.
-    await _hold_and_pay(client, clean)
+    await buyers_hold_and_pay(client, clean, buyers=5)
     streamed = [
         (fields["key"], str(event.event_id)) for fields, event in await outbox_events(clean)
     ]
