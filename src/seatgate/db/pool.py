@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 from seatgate.settings import Settings
 
@@ -38,7 +39,7 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     del conn
 
 
-class DropOnTimeoutConnection(asyncpg.Connection):  # type: ignore[misc]
+class DropOnTimeoutConnection(asyncpg.Connection):
     """A connection that is closed, not cancelled, when a command passes its deadline.
 
     asyncpg's way is to send a CancelRequest on a second connection and keep this one;
@@ -57,7 +58,7 @@ class DropOnTimeoutConnection(asyncpg.Connection):  # type: ignore[misc]
         asyncio.get_running_loop().call_soon(self.terminate)
 
 
-class DeadlinePool(asyncpg.Pool):  # type: ignore[misc]
+class DeadlinePool(asyncpg.Pool):
     """A pool whose `acquire()` (and so `fetch`, `execute`... on the pool) fails when no
     connection came back for `acquire_timeout` seconds, unless the caller gives a timeout.
 
@@ -73,25 +74,29 @@ class DeadlinePool(asyncpg.Pool):  # type: ignore[misc]
         self.healthy_releases = 0
         super().__init__(*args, **kwargs)
 
-    async def _acquire(self, timeout: float | None) -> Any:
+    # `_acquire` is the one waiting point behind `acquire()` and the pool's own
+    # fetch/execute; it is private to asyncpg, so its stubs do not declare it.
+    async def _acquire(self, timeout: float | None) -> PoolConnectionProxy:
         if timeout is not None or self.acquire_timeout is None:
-            return await super()._acquire(timeout)
+            return await super()._acquire(timeout)  # type: ignore[misc, no-any-return]
         while True:
             returned = self.healthy_releases
             try:
-                return await super()._acquire(self.acquire_timeout)
+                return await super()._acquire(self.acquire_timeout)  # type: ignore[misc, no-any-return]
             except TimeoutError:
                 if self.healthy_releases == returned:
                     raise
 
-    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+    async def release(
+        self, connection: PoolConnectionProxy, *, timeout: float | None = None
+    ) -> None:
         # A connection closed by its command deadline is no sign that the server lives.
         if not _closed(connection):
             self.healthy_releases += 1
         await super().release(connection, timeout=timeout)
 
 
-def _closed(connection: Any) -> bool:
+def _closed(connection: PoolConnectionProxy) -> bool:
     try:
         return bool(connection.is_closed())
     except Exception:  # a proxy already released: let release() say what is wrong

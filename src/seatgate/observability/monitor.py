@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 OPS = Path(__file__).resolve().parents[3] / "ops"
 SIDE_JOBS = ("relay", "consumer", "scheduler")
