@@ -7,10 +7,13 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.dev_process import start_dev, stop_dev, wait_ready
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_dev_runs_the_whole_stack_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
     dev = start_dev(tmp_path / "data")
     try:

@@ -44,6 +44,7 @@ def balance_of(dev: DevRun, user: dict[str, object]) -> object:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_second_dev_refuses_with_one_line_and_commands_find_the_first(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = start_dev(data_dir)

@@ -32,6 +32,7 @@ def own_database(servers: RunServers, settings: Settings) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_the_smoke_scenario_passes_and_writes_both_reports(
     settings: Settings, own_database: str, tmp_path: Path
 ) -> None:

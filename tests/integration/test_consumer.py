@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 
+import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from prometheus_client import REGISTRY
 
@@ -92,6 +93,7 @@ async def test_messages_that_do_not_match_the_schema_go_to_the_dlq(clean: Resour
     assert await _processed(resources) == 0
 
 
+@pytest.mark.slow
 async def test_a_poison_message_is_parked_and_replayed_after_the_fix(clean: Resources) -> None:
     resources = isolated(clean, consumer_max_attempts=2)
     trigger = f"refuse_{uuid.uuid4().hex[:8]}"

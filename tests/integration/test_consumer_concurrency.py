@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from seatgate.messaging import outbox
 from seatgate.messaging.consumer import EventConsumer
 from seatgate.messaging.envelope import Envelope, make_event
@@ -63,6 +65,7 @@ async def _processed(resources: Resources) -> int:
     return int(await resources.pool.fetchval("SELECT count(*) FROM processed_events"))
 
 
+@pytest.mark.slow
 async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice(
     clean: Resources,
 ) -> None:
