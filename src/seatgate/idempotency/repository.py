@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
+
+from seatgate.db.executor import Executor, row_count
 
 # Inside the command's transaction. A concurrent request with the same key blocks on
 # the primary key until this transaction ends, then finds the stored answer (commit)
@@ -39,22 +41,29 @@ DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
 """
 
 
-async def claim(conn: Any, user_id: int, scope: str, key: str, request_hash: str) -> bool:
+class StoredKey(NamedTuple):
+    request_hash: str
+    status_code: int | None
+    response: dict[str, Any] | None  # a problem+json or response body, as JSON
+
+
+async def claim(conn: Executor, user_id: int, scope: str, key: str, request_hash: str) -> bool:
     return bool(await conn.fetchval(CLAIM_SQL, user_id, scope, key, request_hash))
 
 
-async def read(conn: Any, user_id: int, scope: str, key: str) -> Any:
-    return await conn.fetchrow(READ_SQL, user_id, scope, key)
+async def read(conn: Executor, user_id: int, scope: str, key: str) -> StoredKey | None:
+    row = await conn.fetchrow(READ_SQL, user_id, scope, key)
+    return None if row is None else StoredKey(**row)
 
 
 async def store(
-    conn: Any, user_id: int, scope: str, key: str, *, status: int, body: dict[str, Any]
+    conn: Executor, user_id: int, scope: str, key: str, *, status: int, body: dict[str, Any]
 ) -> None:
     await conn.execute(STORE_SQL, user_id, scope, key, status, body)
 
 
 async def keep(
-    conn: Any,
+    conn: Executor,
     user_id: int,
     scope: str,
     key: str,
@@ -67,6 +76,5 @@ async def keep(
     return bool(await conn.fetchval(KEEP_SQL, user_id, scope, key, request_hash, status, body))
 
 
-async def prune(conn: Any, *, older_than_seconds: float, limit: int) -> int:
-    status: str = await conn.execute(PRUNE_SQL, older_than_seconds, limit)
-    return int(status.rsplit(" ", 1)[1])
+async def prune(conn: Executor, *, older_than_seconds: float, limit: int) -> int:
+    return row_count(await conn.execute(PRUNE_SQL, older_than_seconds, limit))

@@ -117,12 +117,12 @@ async def _earlier_answer(conn: Any, user_id: int, scope: str, key: str, digest:
     if row is None:
         # Pruned between the conflict and this read: only a key a day old can be.
         raise IdempotencyKeyInFlight("The first request with this key is gone; retry it")
-    if row["request_hash"] != digest:
+    if row.request_hash != digest:
         raise IdempotencyKeyReused()
-    if row["response"] is None:
+    if row.response is None or row.status_code is None:
         # Only a version that claimed keys in a separate transaction wrote such rows.
         raise IdempotencyKeyInFlight()
-    return Answer(int(row["status_code"]), dict(row["response"]), replayed=True)
+    return Answer(row.status_code, dict(row.response), replayed=True)
 
 
 async def prune(pool: Any, *, limit: int = 1000) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
+
+from seatgate.db.executor import Executor
 
 CREATE_USER_SQL = """
 WITH created AS (
@@ -15,12 +17,12 @@ SELECT id FROM created
 """
 
 
-async def insert_user(conn: Any, *, name: str, balance: int) -> int:
+async def insert_user(conn: Executor, *, name: str, balance: int) -> int:
     user_id = await conn.fetchval(CREATE_USER_SQL, name, balance)
     return int(user_id)
 
 
-async def fetch_balance(conn: Any, user_id: int) -> int | None:
+async def fetch_balance(conn: Executor, user_id: int) -> int | None:
     balance = await conn.fetchval("SELECT balance FROM users WHERE id = $1", user_id)
     return None if balance is None else int(balance)
 
@@ -38,5 +40,12 @@ SELECT c.balance, l.id AS ledger_id FROM charged c, ledger l
 """
 
 
-async def charge(conn: Any, user_id: int, amount: int) -> Any:
-    return await conn.fetchrow(CHARGE_SQL, user_id, amount)
+class Charged(NamedTuple):
+    balance: int
+    ledger_id: int
+
+
+async def charge(conn: Executor, user_id: int, amount: int) -> Charged | None:
+    """The balance after the charge and its ledger row; None if the user does not exist."""
+    row = await conn.fetchrow(CHARGE_SQL, user_id, amount)
+    return None if row is None else Charged(**row)

@@ -55,11 +55,11 @@ async def charge_in(conn: Any, settings: Settings, *, user_id: int, amount: int)
     event = make_event(
         "BalanceCharged",
         user_id,
-        {"user_id": user_id, "amount": amount, "balance": row["balance"]},
-        fact=f"ledger:{row['ledger_id']}",
+        {"user_id": user_id, "amount": amount, "balance": row.balance},
+        fact=f"ledger:{row.ledger_id}",
     )
     await record(conn, event, key=f"user:{user_id}")
-    return Balance(user_id=user_id, balance=row["balance"])
+    return Balance(user_id=user_id, balance=row.balance)
 
 
 @dataclass(frozen=True)
