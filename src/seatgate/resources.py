@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import redis.asyncio as redis_async
 from redis import exceptions as redis_exceptions
+from redis.asyncio.connection import AbstractConnection
 
 from seatgate.db.pool import create_request_pool
 from seatgate.settings import Settings
@@ -20,28 +22,31 @@ class RedisPool(redis_async.BlockingConnectionPool):
     connection and every waiter gets "No connection available" (503) at the deadline.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:  # redis-py's pool options, passed on as given
         super().__init__(**kwargs)
         self.healthy_releases = 0
 
-    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+    async def get_connection(self, *args: Any, **kwargs: Any) -> AbstractConnection:
         while True:
             returned = self.healthy_releases
             try:
-                return await super().get_connection(*args, **kwargs)  # type: ignore[no-untyped-call]
+                connection: AbstractConnection = await super().get_connection(  # type: ignore[no-untyped-call]
+                    *args, **kwargs
+                )
+                return connection
             except redis_exceptions.ConnectionError as error:
                 waited = isinstance(error.__cause__, TimeoutError)
                 if not waited or self.healthy_releases == returned:
                     raise
 
-    async def release(self, connection: Any) -> None:
+    async def release(self, connection: AbstractConnection) -> None:
         # redis-py disconnects a connection whose command timed out before releasing it.
         if connection.is_connected:
             self.healthy_releases += 1
         await super().release(connection)
 
 
-def redis_client(settings: Settings) -> Any:
+def redis_client(settings: Settings) -> redis_async.Redis:
     if settings.redis_url is None:
         raise RuntimeError("SEATGATE_REDIS_URL is not set")
     # A blocking pool makes a burst beyond max_connections wait for a free connection;
@@ -65,8 +70,8 @@ def redis_client(settings: Settings) -> Any:
 @dataclass
 class Resources:
     settings: Settings
-    pool: Any
-    redis: Any
+    pool: asyncpg.Pool
+    redis: redis_async.Redis
 
     @classmethod
     async def open(cls, settings: Settings) -> Resources:

@@ -6,7 +6,10 @@ the sweep releases it: the hold statement takes such a seat over (reservations).
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import NamedTuple
+
+from seatgate.db.executor import Executor, row_count
 
 LIST_CONCERTS_SQL = """
 SELECT id AS concert_id, title, artist, venue FROM concerts WHERE id > $1 ORDER BY id LIMIT $2
@@ -86,50 +89,81 @@ ORDER BY sc.concert_id, sc.id
 """
 
 
-async def list_concerts(conn: Any, *, after: int, limit: int) -> list[Any]:
-    return list(await conn.fetch(LIST_CONCERTS_SQL, after, limit))
+class ConcertRow(NamedTuple):
+    concert_id: int
+    title: str
+    artist: str
+    venue: str
 
 
-async def concert_exists(conn: Any, concert_id: int) -> bool:
+class ScheduleRow(NamedTuple):
+    schedule_id: int
+    concert_id: int
+    starts_at: datetime
+    available_seats: int
+
+
+class SeatRow(NamedTuple):
+    seat_id: int
+    number: int
+    price: int
+    status: str  # as the seat reads now: a lapsed hold is AVAILABLE
+
+
+class SeededScheduleRow(NamedTuple):
+    schedule_id: int
+    concert_id: int
+    seats: int
+    first_seat_id: int | None  # None for a schedule without seats
+    last_seat_id: int | None
+
+
+async def list_concerts(conn: Executor, *, after: int, limit: int) -> list[ConcertRow]:
+    return [ConcertRow(**row) for row in await conn.fetch(LIST_CONCERTS_SQL, after, limit)]
+
+
+async def concert_exists(conn: Executor, concert_id: int) -> bool:
     found = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM concerts WHERE id = $1)", concert_id)
     return bool(found)
 
 
-async def list_schedules(conn: Any, concert_id: int) -> list[Any]:
-    return list(await conn.fetch(LIST_SCHEDULES_SQL, concert_id))
+async def list_schedules(conn: Executor, concert_id: int) -> list[ScheduleRow]:
+    return [ScheduleRow(**row) for row in await conn.fetch(LIST_SCHEDULES_SQL, concert_id)]
 
 
-async def get_schedule(conn: Any, schedule_id: int) -> Any:
-    return await conn.fetchrow(GET_SCHEDULE_SQL, schedule_id)
+async def get_schedule(conn: Executor, schedule_id: int) -> ScheduleRow | None:
+    row = await conn.fetchrow(GET_SCHEDULE_SQL, schedule_id)
+    return None if row is None else ScheduleRow(**row)
 
 
-async def schedule_concert(conn: Any, schedule_id: int) -> int | None:
+async def schedule_concert(conn: Executor, schedule_id: int) -> int | None:
     concert_id = await conn.fetchval(SCHEDULE_CONCERT_SQL, schedule_id)
     return None if concert_id is None else int(concert_id)
 
 
-async def list_seats(conn: Any, schedule_id: int, status: str | None) -> list[Any]:
-    return list(await conn.fetch(LIST_SEATS_SQL, schedule_id, status))
+async def list_seats(conn: Executor, schedule_id: int, status: str | None) -> list[SeatRow]:
+    return [SeatRow(**row) for row in await conn.fetch(LIST_SEATS_SQL, schedule_id, status)]
 
 
-async def seed(conn: Any, *, concerts: int, schedules: int, seats: int) -> tuple[int, int, int]:
+async def seed(
+    conn: Executor, *, concerts: int, schedules: int, seats: int
+) -> tuple[int, int, int]:
     """Insert what is missing; returns how many concerts, schedules and seats were new."""
     steps = (
         (SEED_CONCERTS_SQL, (concerts,)),
         (SEED_SCHEDULES_SQL, (concerts, schedules)),
         (SEED_SEATS_SQL, (concerts, schedules, seats)),
     )
-    created = [_row_count(await conn.execute(sql, *args)) for sql, args in steps]
+    created = [row_count(await conn.execute(sql, *args)) for sql, args in steps]
     return created[0], created[1], created[2]
 
 
-async def refresh_statistics(conn: Any) -> None:
+async def refresh_statistics(conn: Executor) -> None:
     await conn.execute("ANALYZE concerts, schedules, seats")
 
 
-def _row_count(status: str) -> int:
-    return int(status.rsplit(" ", 1)[1])
-
-
-async def seeded_schedules(conn: Any, *, concerts: int, schedules: int) -> list[Any]:
-    return list(await conn.fetch(SEEDED_SCHEDULES_SQL, concerts, schedules))
+async def seeded_schedules(
+    conn: Executor, *, concerts: int, schedules: int
+) -> list[SeededScheduleRow]:
+    rows = await conn.fetch(SEEDED_SCHEDULES_SQL, concerts, schedules)
+    return [SeededScheduleRow(**row) for row in rows]

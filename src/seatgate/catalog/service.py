@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncpg
 
 from seatgate.catalog import repository
 from seatgate.catalog.schemas import (
@@ -21,34 +21,34 @@ MAX_CONCERTS_LISTED = 500
 
 
 async def list_concerts(
-    pool: Any, *, after: int = 0, limit: int = MAX_CONCERTS_LISTED
+    pool: asyncpg.Pool, *, after: int = 0, limit: int = MAX_CONCERTS_LISTED
 ) -> tuple[list[Concert], bool]:
     """A page of concerts by id, after `after`; True when more follow."""
     rows = await repository.list_concerts(pool, after=after, limit=limit + 1)
-    return [Concert(**dict(row)) for row in rows[:limit]], len(rows) > limit
+    return [Concert(**row._asdict()) for row in rows[:limit]], len(rows) > limit
 
 
-async def list_schedules(pool: Any, *, concert_id: int) -> list[Schedule]:
+async def list_schedules(pool: asyncpg.Pool, *, concert_id: int) -> list[Schedule]:
     async with pool.acquire() as conn:
         rows = await repository.list_schedules(conn, concert_id)
         if not rows and not await repository.concert_exists(conn, concert_id):
             raise NotFound(f"Concert {concert_id} does not exist")
-    return [Schedule(**dict(row)) for row in rows]
+    return [Schedule(**row._asdict()) for row in rows]
 
 
-async def get_schedule(pool: Any, *, schedule_id: int) -> Schedule:
+async def get_schedule(pool: asyncpg.Pool, *, schedule_id: int) -> Schedule:
     row = await repository.get_schedule(pool, schedule_id)
     if row is None:
         raise NotFound(f"Schedule {schedule_id} does not exist")
-    return Schedule(**dict(row))
+    return Schedule(**row._asdict())
 
 
-async def concert_exists(pool: Any, *, concert_id: int) -> bool:
+async def concert_exists(pool: asyncpg.Pool, *, concert_id: int) -> bool:
     return await repository.concert_exists(pool, concert_id)
 
 
 async def list_seats(
-    pool: Any, *, schedule_id: int, token_concert_id: int, status: SeatStatus | None
+    pool: asyncpg.Pool, *, schedule_id: int, token_concert_id: int, status: SeatStatus | None
 ) -> SeatList:
     async with pool.acquire() as conn:
         concert_id = await repository.schedule_concert(conn, schedule_id)
@@ -60,11 +60,11 @@ async def list_seats(
     return SeatList(
         schedule_id=schedule_id,
         concert_id=concert_id,
-        seats=[Seat(**dict(row)) for row in rows],
+        seats=[Seat(**row._asdict()) for row in rows],
     )
 
 
-async def seed(pool: Any, *, concerts: int, schedules: int, seats: int) -> SeedResult:
+async def seed(pool: asyncpg.Pool, *, concerts: int, schedules: int, seats: int) -> SeedResult:
     """Idempotent: the same arguments twice create nothing the second time."""
     async with UnitOfWork(pool) as uow:
         created = await repository.seed(
@@ -80,5 +80,5 @@ async def seed(pool: Any, *, concerts: int, schedules: int, seats: int) -> SeedR
         concerts_created=created[0],
         schedules_created=created[1],
         seats_created=created[2],
-        schedules=[SeededSchedule(**dict(row)) for row in rows],
+        schedules=[SeededSchedule(**row._asdict()) for row in rows],
     )

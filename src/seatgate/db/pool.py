@@ -109,7 +109,7 @@ async def create_pool(
     dsn: str | None = None,
     acquire_timeout: float | None = None,
     **overrides: Any,
-) -> Any:
+) -> DeadlinePool:
     """Open a pool; connections come up ready with JSON codecs and timeouts."""
     url = dsn or settings.database_url
     if url is None:
@@ -139,7 +139,7 @@ async def create_pool(
     return pool
 
 
-async def create_request_pool(settings: Settings, **overrides: Any) -> Any:
+async def create_request_pool(settings: Settings, **overrides: Any) -> DeadlinePool:
     """The pool of a process that serves requests (and of the workers beside it): a
     stalled server is a TimeoutError within the acquire + command deadlines, which the
     API answers as 503 DEPENDENCY_UNAVAILABLE."""

@@ -89,10 +89,10 @@ async def _head(resources: Resources, waiting_key: str, count: int) -> list[tupl
     head = await resources.redis.zrange(waiting_key, 0, count - 1, withscores=True)
     store = store_of(resources)
     pipe = resources.redis.pipeline(transaction=False)
-    for member, _ in head:
+    for member, _ in head:  # type: ignore[str-unpack]  # typed in issue 13 (H1)
         pipe.hget(store.token_key(as_text(member) or ""), "user_id")
     owners = await pipe.execute()
-    return [
+    return [  # type: ignore[str-unpack]  # typed in issue 13 (H1)
         (as_text(member) or "", int(score), int(owner))
         for (member, score), owner in zip(head, owners, strict=True)
         if owner is not None
