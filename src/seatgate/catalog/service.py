@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import asyncpg
 
 from seatgate.catalog import repository
@@ -14,8 +17,10 @@ from seatgate.catalog.schemas import (
     SeededSchedule,
     SeedResult,
 )
+from seatgate.db.pool import create_pool
 from seatgate.db.unit_of_work import UnitOfWork
 from seatgate.errors import Forbidden, NotFound
+from seatgate.settings import Settings
 
 MAX_CONCERTS_LISTED = 500
 
@@ -82,3 +87,23 @@ async def seed(pool: asyncpg.Pool, *, concerts: int, schedules: int, seats: int)
         seats_created=created[2],
         schedules=[SeededSchedule(**row._asdict()) for row in rows],
     )
+
+
+def seed_now(
+    settings: Settings, concerts: int, schedules: int, seats: int
+) -> tuple[SeedResult, float]:
+    """`seed` on a pool of its own, for callers outside an event loop (`seatgate seed`,
+    `seatgate dev`, the load test's preflight); returns the result and the seconds it took."""
+    started = time.perf_counter()
+    result = asyncio.run(_seed_on_own_pool(settings, concerts, schedules, seats))
+    return result, time.perf_counter() - started
+
+
+async def _seed_on_own_pool(
+    settings: Settings, concerts: int, schedules: int, seats: int
+) -> SeedResult:
+    pool = await create_pool(settings, min_size=1)
+    try:
+        return await seed(pool, concerts=concerts, schedules=schedules, seats=seats)
+    finally:
+        await pool.close()
