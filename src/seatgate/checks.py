@@ -1,8 +1,11 @@
-"""Dependency checks shared by start-up, `/readyz` and `seatgate doctor`.
+"""One probe per dependency, used by start-up, `/readyz`, `/readyz/broker` and `doctor`.
 
-Each check is bounded by `connect_timeout_seconds` and, on failure, names the
-setting to change and how — the report's placeholder Kafka address and
-unreachable services are stopped here, before anything listens.
+A probe asks its dependency one question and says what answered ("PostgreSQL 18.1")
+or why nothing did. Start-up and `doctor` ask through a fresh connection made from
+the settings, so a failure names the setting to change and how (the report's
+placeholder Kafka address and unreachable services are stopped here, before anything
+listens); readiness asks through the process's own pool and client, since those are
+what requests use.
 """
 
 from __future__ import annotations
@@ -18,9 +21,88 @@ import asyncpg
 import redis.asyncio as redis_async
 from confluent_kafka.admin import AdminClient
 
+from seatgate.db.executor import Executor
+from seatgate.resources import Resources
 from seatgate.settings import Settings, env_name, mask
 
 log = logging.getLogger("seatgate.checks")
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What a probe saw: `detail` is what answered, or the first line of the error."""
+
+    name: str
+    ok: bool
+    detail: str
+    latency_ms: float | None = None
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+async def probe(name: str, question: Awaitable[str], deadline: float | None = None) -> Probed:
+    started = time.perf_counter()
+    try:
+        detail = await (question if deadline is None else asyncio.wait_for(question, deadline))
+    except Exception as error:
+        return Probed(name, False, first_line(error))
+    return Probed(name, True, detail, (time.perf_counter() - started) * 1000)
+
+
+async def ask_database(db: Executor, timeout: float | None = None) -> str:
+    return f"PostgreSQL {await db.fetchval('SHOW server_version', timeout=timeout)}"
+
+
+async def ask_redis(client: redis_async.Redis) -> str:
+    # PING decides (a Redis still loading its data refuses it), INFO names the version;
+    # one round trip for both.
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.ping()
+        pipe.info("server")
+        _, info = await pipe.execute()
+    return f"Redis {info.get('redis_version', '?')}"
+
+
+async def ask_kafka(bootstrap: str, timeout: float) -> str:
+    topics = await asyncio.to_thread(kafka_topics, bootstrap, timeout)
+    return f"Kafka broker answers ({len(topics)} topics)"
+
+
+def _kafka_config(bootstrap: str, timeout: float) -> dict[str, Any]:  # librdkafka's options
+    return {
+        "bootstrap.servers": bootstrap,
+        "socket.connection.setup.timeout.ms": int(timeout * 1000),
+        "log.connection.close": False,
+        "logger": logging.getLogger("seatgate.kafka.client"),
+    }
+
+
+def kafka_topics(bootstrap: str, timeout: float) -> set[str]:
+    """Topic names the cluster reports; raises if no broker answers within `timeout`."""
+    admin = AdminClient(_kafka_config(bootstrap, timeout))
+    metadata = admin.list_topics(timeout=timeout)
+    return set(metadata.topics)
+
+
+async def readiness(resources: Resources) -> list[Probed]:
+    """What requests need: the database and Redis, through the pool and client they use."""
+    timeout = resources.settings.connect_timeout_seconds
+    return list(
+        await asyncio.gather(
+            probe("database", ask_database(resources.pool), timeout),
+            probe("redis", ask_redis(resources.redis), timeout),
+        )
+    )
+
+
+async def broker_readiness(resources: Resources) -> list[Probed]:
+    """What the relay and consumers need, and no request: the Kafka broker."""
+    timeout = resources.settings.connect_timeout_seconds
+    bootstrap = resources.settings.kafka_bootstrap_servers or ""
+    return [await probe("kafka", ask_kafka(bootstrap, timeout), timeout + 1)]
 
 
 @dataclass(frozen=True)
@@ -40,59 +122,35 @@ class CheckResult:
         return f"{self.setting}{gap}{self.detail}; fix: {self.fix}"
 
 
-def _kafka_config(bootstrap: str, timeout: float) -> dict[str, Any]:
-    return {
-        "bootstrap.servers": bootstrap,
-        "socket.connection.setup.timeout.ms": int(timeout * 1000),
-        "log.connection.close": False,
-        "logger": logging.getLogger("seatgate.kafka.client"),
-    }
-
-
-def kafka_topics(bootstrap: str, timeout: float) -> set[str]:
-    """Topic names the cluster reports; raises if no broker answers within `timeout`."""
-    admin = AdminClient(_kafka_config(bootstrap, timeout))
-    metadata = admin.list_topics(timeout=timeout)
-    return set(metadata.topics)
-
-
-async def _timed(
-    name: str, setting: str, value: str, fix: str, probe: Callable[[], Awaitable[str]]
+async def _checked(
+    name: str, setting: str, value: str, fix: str, question: Awaitable[str]
 ) -> CheckResult:
-    started = time.perf_counter()
-    try:
-        detail = await probe()
-    except Exception as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return CheckResult(
-            name,
-            False,
-            f"={value} is unreachable ({reason[:200]})",
-            setting=env_name(setting),
-            fix=fix,
-        )
-    latency = (time.perf_counter() - started) * 1000
-    return CheckResult(name, True, detail, setting=env_name(setting), latency_ms=latency)
+    seen = await probe(name, question)
+    if not seen.ok:
+        detail = f"={value} is unreachable ({seen.detail})"
+        return CheckResult(name, False, detail, setting=env_name(setting), fix=fix)
+    return CheckResult(
+        name, True, seen.detail, setting=env_name(setting), latency_ms=seen.latency_ms
+    )
 
 
 async def check_postgres(settings: Settings) -> CheckResult:
     url = settings.database_url or ""
     timeout = settings.connect_timeout_seconds
 
-    async def probe() -> str:
+    async def question() -> str:
         conn = await asyncpg.connect(url, timeout=timeout)
         try:
-            version = await conn.fetchval("SHOW server_version", timeout=timeout)
+            return await ask_database(conn, timeout)
         finally:
             await conn.close(timeout=timeout)
-        return f"PostgreSQL {version}"
 
-    return await _timed(
+    return await _checked(
         "database",
         "database_url",
         mask("database_url", url),
         "start PostgreSQL or point SEATGATE_DATABASE_URL at a reachable server",
-        probe,
+        question(),
     )
 
 
@@ -100,39 +158,32 @@ async def check_redis(settings: Settings) -> CheckResult:
     url = settings.redis_url or ""
     timeout = settings.connect_timeout_seconds
 
-    async def probe() -> str:
+    async def question() -> str:
         client = redis_async.Redis.from_url(
             url, socket_connect_timeout=timeout, socket_timeout=timeout
         )
         try:
-            info = await client.info("server")
+            return await ask_redis(client)
         finally:
             await client.aclose()
-        return f"Redis {info.get('redis_version', '?')}"
 
-    return await _timed(
+    return await _checked(
         "redis",
         "redis_url",
         mask("redis_url", url),
         "start Redis or point SEATGATE_REDIS_URL at a reachable server",
-        probe,
+        question(),
     )
 
 
 async def check_kafka(settings: Settings) -> CheckResult:
     bootstrap = settings.kafka_bootstrap_servers or ""
-    timeout = settings.connect_timeout_seconds
-
-    async def probe() -> str:
-        topics = await asyncio.to_thread(kafka_topics, bootstrap, timeout)
-        return f"Kafka broker answers ({len(topics)} topics)"
-
-    return await _timed(
+    return await _checked(
         "kafka",
         "kafka_bootstrap_servers",
         repr(bootstrap),
         "start the broker or set SEATGATE_KAFKA_BOOTSTRAP_SERVERS to reachable host:port",
-        probe,
+        ask_kafka(bootstrap, settings.connect_timeout_seconds),
     )
 
 
@@ -148,13 +199,14 @@ def _missing(name: str, field: str) -> CheckResult:
 
 async def check_dependencies(settings: Settings) -> list[CheckResult]:
     """Run the three reachability checks concurrently."""
-    probes: list[Awaitable[CheckResult]] = []
-    results: list[CheckResult] = []
-    for name, field, check in (
+    checks: tuple[tuple[str, str, Callable[[Settings], Awaitable[CheckResult]]], ...] = (
         ("database", "database_url", check_postgres),
         ("redis", "redis_url", check_redis),
         ("kafka", "kafka_bootstrap_servers", check_kafka),
-    ):
+    )
+    probes: list[Awaitable[CheckResult]] = []
+    results: list[CheckResult] = []
+    for name, field, check in checks:
         if getattr(settings, field) is None:
             results.append(_missing(name, field))
         else:

@@ -9,21 +9,20 @@ and alert (`seatgate_dependency_up{dependency="kafka"}`, SeatgateBrokerUnreachab
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from seatgate.checks import kafka_topics
+from seatgate.checks import Probed, broker_readiness, readiness
 from seatgate.http.deps import ResourcesDep
 from seatgate.http.problems import problem_response, retry_after
-from seatgate.resources import Resources
 
 router = APIRouter(tags=["health"])
 
-Checks = dict[str, dict[str, Any]]
+# The JSON of each probe: {"ok": true, "latency_ms": 1.23} or {"ok": false, "error": "..."}.
+Checks = dict[str, dict[str, bool | float | str]]
+JsonBody = dict[str, Any]  # an answer's JSON, as FastAPI renders it
 
 
 @router.get("/healthz")
@@ -31,36 +30,18 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _probe(name: str, probe: Any, timeout: float) -> tuple[str, dict[str, Any]]:
-    started = time.perf_counter()
-    try:
-        await asyncio.wait_for(probe, timeout)
-    except Exception as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return name, {"ok": False, "error": reason[:200]}
-    return name, {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+def _checks(probes: list[Probed]) -> Checks:
+    return {
+        seen.name: {"ok": True, "latency_ms": round(seen.latency_ms or 0.0, 2)}
+        if seen.ok
+        else {"ok": False, "error": seen.detail}
+        for seen in probes
+    }
 
 
-async def readiness(resources: Resources) -> Checks:
-    """What requests need: the database and Redis."""
-    timeout = resources.settings.connect_timeout_seconds
-    results = await asyncio.gather(
-        _probe("database", resources.pool.fetchval("SELECT 1"), timeout),
-        _probe("redis", resources.redis.ping(), timeout),
-    )
-    return dict(results)
-
-
-async def broker_readiness(resources: Resources) -> Checks:
-    """What the relay and consumers need, and no request: the Kafka broker."""
-    timeout = resources.settings.connect_timeout_seconds
-    bootstrap = resources.settings.kafka_bootstrap_servers or ""
-    probe = asyncio.to_thread(kafka_topics, bootstrap, timeout)
-    return dict([await _probe("kafka", probe, timeout + 1)])
-
-
-def _answer(request: Request, checks: Checks) -> Response | dict[str, Any]:
-    down = [name for name, result in checks.items() if not result["ok"]]
+def _answer(request: Request, probes: list[Probed]) -> Response | JsonBody:
+    checks = _checks(probes)
+    down = [seen.name for seen in probes if not seen.ok]
     if down:
         request.scope.setdefault("state", {})["error_code"] = "DEPENDENCY_UNAVAILABLE"
         return problem_response(
@@ -80,12 +61,12 @@ NOT_READY: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/readyz", response_model=None, responses=NOT_READY)
-async def readyz(request: Request, resources: ResourcesDep) -> Response | dict[str, Any]:
+async def readyz(request: Request, resources: ResourcesDep) -> Response | JsonBody:
     """Ready to serve requests: PostgreSQL and Redis answer. The broker is not checked."""
     return _answer(request, await readiness(resources))
 
 
 @router.get("/readyz/broker", response_model=None, responses=NOT_READY)
-async def readyz_broker(request: Request, resources: ResourcesDep) -> Response | dict[str, Any]:
+async def readyz_broker(request: Request, resources: ResourcesDep) -> Response | JsonBody:
     """The Kafka broker answers (the relay and consumers need it; requests do not)."""
     return _answer(request, await broker_readiness(resources))

@@ -21,12 +21,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
+import asyncpg
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+from seatgate.checks import broker_readiness, readiness
 from seatgate.observability import metrics
+from seatgate.resources import Resources
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_PORT_ENV = "SEATGATE_METRICS_PORT"
@@ -72,7 +74,7 @@ def latest() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def observe_pool(pool: Any) -> None:
+def observe_pool(pool: asyncpg.Pool) -> None:
     """Set the pool gauges from asyncpg's own counters."""
     metrics.db_pool_size.set(pool.get_max_size())
     metrics.db_pool_in_use.set(pool.get_size() - pool.get_idle_size())
@@ -86,7 +88,7 @@ class PoolGauges:
     process also refreshes its own every `interval` seconds.
     """
 
-    def __init__(self, pool: Any, interval: float = 1.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, interval: float = 1.0) -> None:
         self._pool = pool
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
@@ -116,7 +118,7 @@ class ReadinessGauges:
     `seatgate_dependency_up`, so their alerts (SeatgateNotReady for the database and
     Redis, SeatgateBrokerUnreachable for Kafka) fire whether or not anything probes."""
 
-    def __init__(self, resources: Any, interval: float = 5.0) -> None:
+    def __init__(self, resources: Resources, interval: float = 5.0) -> None:
         self._resources = resources
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
@@ -125,19 +127,17 @@ class ReadinessGauges:
         self._task = asyncio.create_task(self._run(), name="readiness-gauges")
 
     async def _run(self) -> None:
-        from seatgate.health.api import broker_readiness, readiness
-
         while True:
             answers = await asyncio.gather(
                 readiness(self._resources),
                 broker_readiness(self._resources),
                 return_exceptions=True,
             )
-            for checks in answers:
-                if isinstance(checks, BaseException):
+            for probes in answers:
+                if isinstance(probes, BaseException):
                     continue
-                for name, result in checks.items():
-                    metrics.dependency_up.labels(name).set(1 if result["ok"] else 0)
+                for seen in probes:
+                    metrics.dependency_up.labels(seen.name).set(1 if seen.ok else 0)
             await asyncio.sleep(self._interval)
 
     async def stop(self) -> None:

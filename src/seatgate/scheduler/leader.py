@@ -7,7 +7,6 @@ drops, PostgreSQL releases the lock and the next scheduler's attempt wins it.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import asyncpg
 
@@ -21,7 +20,7 @@ class Leadership:
         self._dsn = dsn
         self._lock_key = lock_key
         self._timeout = timeout
-        self._conn: Any = None
+        self._conn: asyncpg.Connection | None = None
         self.is_leader = False
 
     async def refresh(self) -> bool:
