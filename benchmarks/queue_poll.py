@@ -40,7 +40,7 @@ async def fill(resources: Resources, tokens: list[tuple[str, int]], upto: int) -
     """Issue tokens through the real issue script, pipelined, until `upto` are waiting."""
     store = store_of(resources)
     keys = store.for_concert(CONCERT_ID)
-    secret = resources.settings.jwt_secret
+    secret = resources.settings.jwt_secret.get_secret_value()
     while len(tokens) < upto:
         pipe = resources.redis.pipeline(transaction=False)
         for _ in range(min(FILL_BATCH, upto - len(tokens))):

@@ -11,13 +11,12 @@ import re
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "SEATGATE_"
 DEV_JWT_SECRET = "seatgate-dev-secret-change-me-0123456789"  # noqa: S105 - the refused default
 MIN_DB_POOL_SIZE = 10
-SECRET_FIELDS = frozenset({"jwt_secret"})
 # The dotenv file read under the environment; SEATGATE_ENV_FILE= (empty) reads none, which
 # is how the test suite keeps a developer's `.env` out of its processes.
 ENV_FILE = os.environ.get(f"{ENV_PREFIX}ENV_FILE", ".env") or None
@@ -29,7 +28,12 @@ _BOOTSTRAP_ENTRY = re.compile(rf"^{_HOST}:(\d{{1,5}})$")
 
 
 class SettingsError(Exception):
-    """A configuration value that stops the process; `str()` is the one line to print."""
+    """A configuration value that stops the process; `str()` is the one line to print,
+    `field` the setting it names ("" when the line names none)."""
+
+    def __init__(self, line: str, *, field: str = "") -> None:
+        super().__init__(line)
+        self.field = field
 
 
 class Settings(BaseSettings):
@@ -128,7 +132,9 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=5000, ge=100)
 
     # --- identity -------------------------------------------------------------------------
-    jwt_secret: str = Field(default=DEV_JWT_SECRET, description="HS256 key for user tokens.")
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(DEV_JWT_SECRET), description="HS256 key for user tokens."
+    )
     jwt_ttl_seconds: int = Field(default=24 * 3600, ge=60)
 
     # --- waiting room ---------------------------------------------------------------------
@@ -211,12 +217,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_secret_in_prod(self) -> Settings:
-        if self.profile not in ("local", "test") and self.jwt_secret == DEV_JWT_SECRET:
+        secret = self.jwt_secret.get_secret_value()
+        if self.profile not in ("local", "test") and secret == DEV_JWT_SECRET:
             raise ValueError(
                 "jwt_secret: is the development default, refused in profile "
                 f"{self.profile!r}; fix: set a random secret of 32+ characters"
             )
-        if self.profile not in ("local", "test") and len(self.jwt_secret) < 32:
+        if self.profile not in ("local", "test") and len(secret) < 32:
             raise ValueError("jwt_secret: is shorter than 32 characters; fix: use a longer one")
         return self
 
@@ -229,8 +236,17 @@ def env_name(field: str) -> str:
     return f"{ENV_PREFIX}{field.upper()}"
 
 
+def _is_secret(field: str) -> bool:
+    known = Settings.model_fields.get(field)
+    return known is not None and known.annotation is SecretStr
+
+
 def mask(field: str, value: object) -> str:
-    if field in SECRET_FIELDS and isinstance(value, str):
+    """A value as a refusal line shows it: secrets by their first two characters, URLs
+    without their password."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if _is_secret(field) and isinstance(value, str):
         return f"'{value[:2]}***'" if value else "''"
     if isinstance(value, str) and "://" in value and "@" in value:
         scheme, rest = value.split("://", 1)
@@ -240,8 +256,9 @@ def mask(field: str, value: object) -> str:
     return repr(value)
 
 
-def explain(error: ValidationError, given: dict[str, Any] | None = None) -> str:
-    """The first problem of a ValidationError as one operator-facing line."""
+def explain(error: ValidationError, given: dict[str, Any] | None = None) -> SettingsError:
+    """The first problem of a ValidationError as one operator-facing line (`given`: the
+    overrides as passed, any type, so the line shows what the caller gave)."""
     first = error.errors()[0]
     message = str(first["msg"]).removeprefix("Value error, ")
     field = str(first["loc"][0]) if first["loc"] else ""
@@ -251,7 +268,7 @@ def explain(error: ValidationError, given: dict[str, Any] | None = None) -> str:
     if given and field in given:
         value = given[field]
     if not field:
-        return message
+        return SettingsError(message)
     if first["type"] == "literal_error":
         message = f"is not one of {first['ctx']['expected']}; fix: pick one of them"
     elif not message.startswith(("is ", "fix")) and "fix:" not in message:
@@ -259,15 +276,15 @@ def explain(error: ValidationError, given: dict[str, Any] | None = None) -> str:
     shown = mask(field, value) if first["type"] != "missing" else "(unset)"
     if isinstance(value, dict):
         shown = mask(field, value[field]) if field in value else "(default)"
-    return f"{env_name(field)}={shown} {message}"
+    return SettingsError(f"{env_name(field)}={shown} {message}", field=field)
 
 
-def load_settings(**overrides: Any) -> Settings:
+def load_settings(**overrides: Any) -> Settings:  # any type: the caller's, validated here
     """Read and validate settings; raise SettingsError with one line on bad input."""
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        raise SettingsError(explain(error, overrides)) from None
+        raise explain(error, overrides) from None
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,9 @@ from tests.integration.test_http_contract import assert_problem
 
 def signed_for(resources: Resources, sub: str) -> dict[str, str]:
     claims = {"sub": sub, "iss": ISSUER, "exp": int(time.time()) + 600}
-    token = jwt.encode(claims, resources.settings.jwt_secret, algorithm=ALGORITHM)
+    token = jwt.encode(
+        claims, resources.settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

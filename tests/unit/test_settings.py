@@ -54,8 +54,8 @@ def test_refuses_the_default_secret_in_prod_but_not_in_local_or_test() -> None:
         load_settings(profile="prod")
     assert str(error.value).startswith("SEATGATE_JWT_SECRET=")
     assert DEV_JWT_SECRET not in str(error.value)
-    assert load_settings(profile="local").jwt_secret == DEV_JWT_SECRET
-    assert load_settings(profile="test").jwt_secret == DEV_JWT_SECRET
+    assert load_settings(profile="local").jwt_secret.get_secret_value() == DEV_JWT_SECRET
+    assert load_settings(profile="test").jwt_secret.get_secret_value() == DEV_JWT_SECRET
     assert load_settings(profile="prod", jwt_secret=GOOD_SECRET).profile == "prod"
 
 

@@ -9,7 +9,6 @@ whether the load-test target answers from where k6 runs.
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,13 +16,12 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
-from seatgate.checks import CheckResult, check_dependencies, kafka_topics
+from seatgate.checks import CheckResult, check_dependencies, first_line, kafka_topics
 from seatgate.settings import Settings, SettingsError, load_settings
 
 # Processes that each hold their own pool besides the API workers.
 SIDE_PROCESSES = ("relay", "consumer", "scheduler")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
-_SETTING_LINE = re.compile(r"^SEATGATE_([A-Z0-9_]+)=")
 _FIELD_OF_DEPENDENCY = {
     "database": "database_url",
     "redis": "redis_url",
@@ -44,7 +42,9 @@ def _split_fix(line: str) -> tuple[str, str]:
     return detail, fix
 
 
-def load_for_doctor(overrides: dict[str, Any]) -> tuple[Settings | None, list[Row], set[str]]:
+def load_for_doctor(
+    overrides: dict[str, Any],  # settings as `load_settings` takes them, any type
+) -> tuple[Settings | None, list[Row], set[str]]:
     """Settings with every bad value reported as a row and replaced by its default, so
     the other checks still run; the names of the replaced fields are returned too."""
     rows: list[Row] = []
@@ -54,10 +54,8 @@ def load_for_doctor(overrides: dict[str, Any]) -> tuple[Settings | None, list[Ro
         try:
             settings = load_settings(**values)
         except SettingsError as error:
-            line = str(error)
-            detail, fix = _split_fix(line)
-            match = _SETTING_LINE.match(line)
-            field = match.group(1).lower() if match else ""
+            detail, fix = _split_fix(str(error))
+            field = error.field
             rows.append(Row("settings", False, detail, fix))
             if field not in Settings.model_fields or field in replaced:
                 return None, rows, replaced
@@ -127,7 +125,7 @@ async def pool_row(settings: Settings, in_flight: int, database_ok: bool) -> Row
         return Row(
             "db pool",
             False,
-            f"{detail}; max_connections not read ({_first_line(error)})",
+            f"{detail}; max_connections not read ({first_line(error)})",
             "check the database (SEATGATE_DATABASE_URL) and run doctor again",
         )
     total = pool * (workers + len(SIDE_PROCESSES))
@@ -153,7 +151,7 @@ async def topics_row(settings: Settings) -> Row:
         return Row(
             "kafka topics",
             False,
-            f"topics not listed ({_first_line(error)})",
+            f"topics not listed ({first_line(error)})",
             "check the broker (SEATGATE_KAFKA_BOOTSTRAP_SERVERS) and run doctor again",
         )
     missing = [name for name in all_topics(settings) if name not in present]
@@ -216,11 +214,6 @@ async def target_rows(url: str, *, from_container: bool, timeout: float) -> list
     fix = "" if ok else "start the API there, or pass the URL k6 will use to --target"
     rows.append(Row("load target", ok, detail, fix))
     return rows
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 async def run_checks(

@@ -22,14 +22,14 @@ _MAX_USER_ID = 2**63 - 1
 def issue_user_token(settings: Settings, user_id: int) -> str:
     now = int(time.time())
     claims = {"sub": str(user_id), "iss": ISSUER, "iat": now, "exp": now + settings.jwt_ttl_seconds}
-    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
 
 
 def user_id_from_token(settings: Settings, token: str) -> int:
     try:
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
+            settings.jwt_secret.get_secret_value(),
             algorithms=[ALGORITHM],
             options={"require": ["sub", "exp"]},
         )

@@ -59,7 +59,7 @@ async def issue_token(
     store = store_of(resources)
     keys = store.for_concert(concert_id)
     at_ms = now_ms(now)
-    token = new_token(resources.settings.jwt_secret, concert_id)
+    token = new_token(resources.settings.jwt_secret.get_secret_value(), concert_id)
     event = queue_event("QueueTokenIssued", token, at_ms, user_id=user_id, concert_id=concert_id)
     script_keys = [keys.concert, keys.users, keys.seq, keys.waiting, keys.polled]
     script_keys += [store.token_key(token), store.concerts, store.outbox, keys.admission]
@@ -81,7 +81,7 @@ async def poll(
     resources: Resources, *, token: str, user_id: int, now: float | None = None
 ) -> QueueStatus:
     """The owner's status read; it also records that the owner is still there."""
-    concert_id = concert_of_token(resources.settings.jwt_secret, token)
+    concert_id = concert_of_token(resources.settings.jwt_secret.get_secret_value(), token)
     store = store_of(resources)
     keys = store.for_concert(concert_id)
     at_ms = now_ms(now)
@@ -130,7 +130,7 @@ def _status(
 
 async def token_info(resources: Resources, *, token: str, user_id: int) -> QueueTokenInfo:
     """The token as other features see it; the caller must own it (403 otherwise)."""
-    concert_id = concert_of_token(resources.settings.jwt_secret, token)
+    concert_id = concert_of_token(resources.settings.jwt_secret.get_secret_value(), token)
     store = store_of(resources)
     owner, status, sequence, expires = await resources.redis.hmget(
         store.token_key(token), "user_id", "status", "sequence", "expires_ms"
@@ -167,7 +167,7 @@ async def expire_after_payment(resources: Resources, *, queue_token: str) -> Non
     Never raises for an unknown or already expired token: the payment stands regardless.
     """
     try:
-        concert_id = concert_of_token(resources.settings.jwt_secret, queue_token)
+        concert_id = concert_of_token(resources.settings.jwt_secret.get_secret_value(), queue_token)
     except QueueTokenInvalid:
         return
     owner = await resources.redis.hget(store_of(resources).token_key(queue_token), "user_id")
