@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parents[3] / "ops" / "grafana" / "dashboards"
+from seatgate.observability.ops import OPS_DIR_HELP, ops_dir
+
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 USER_ROUTES = 'job="seatgate-api",route!~"/metrics|/healthz|/readyz.*"'
 LOAD_TEST_UID = "seatgate-loadtest"  # the report links it (loadtest/telemetry.py)
@@ -354,11 +355,13 @@ def queries() -> list[tuple[str, str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the files are stale")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--ops-dir", type=Path, help=OPS_DIR_HELP)
+    parser.add_argument("--out", type=Path, help="default: grafana/dashboards under ops/")
     args = parser.parse_args(argv)
+    out = args.out or ops_dir(args.ops_dir) / "grafana" / "dashboards"
     stale = []
     for name, board in DASHBOARDS.items():
-        path = args.out / name
+        path = out / name
         if args.check:
             if not path.exists() or path.read_text(encoding="utf-8") != render(board):
                 stale.append(name)

@@ -27,7 +27,8 @@ from typing import Any
 
 import yaml
 
-OPS = Path(__file__).resolve().parents[3] / "ops"
+from seatgate.observability.ops import OPS_DIR_HELP, ops_dir
+
 SIDE_JOBS = ("relay", "consumer", "scheduler")
 
 
@@ -132,12 +133,14 @@ def _binary(*names: str) -> str:
 class Monitor:
     """Prometheus + Alertmanager + webhook receiver; `start()`, then `stop()`."""
 
-    def __init__(self, data_dir: Path, targets: Targets, ports: MonitorPorts, ops: Path = OPS):
+    def __init__(
+        self, data_dir: Path, targets: Targets, ports: MonitorPorts, ops: Path | None = None
+    ):
         self.data_dir = data_dir
         self.ports = ports
         self.received = data_dir / "webhook.jsonl"
         self._targets = targets
-        self._ops = ops
+        self._ops = ops_dir(ops)
         self._processes: list[subprocess.Popen[bytes]] = []
         self._receiver = WebhookReceiver(ports.webhook, self.received)
 
@@ -204,6 +207,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--alertmanager-port", type=int, default=9093)
     parser.add_argument("--webhook-port", type=int, default=9095)
     parser.add_argument("--data-dir", type=Path, default=Path(".seatgate/monitor"))
+    parser.add_argument("--ops-dir", type=Path, help=OPS_DIR_HELP)
     parser.add_argument(
         "--webhook-only",
         metavar="HOST",
@@ -236,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     side = {name: getattr(args, name) for name in SIDE_JOBS if getattr(args, name)}
     ports = MonitorPorts(args.prometheus_port, args.alertmanager_port, args.webhook_port)
-    monitor = Monitor(args.data_dir.resolve(), Targets(args.api, side), ports)
+    monitor = Monitor(args.data_dir.resolve(), Targets(args.api, side), ports, args.ops_dir)
     monitor.start()
     print(
         f"monitor: Prometheus http://127.0.0.1:{ports.prometheus} "
