@@ -77,11 +77,3 @@ class IdempotencyKeyInFlight(DomainError):
         409,
         "A request with this Idempotency-Key is still running",
     )
-
-
-class RateLimited(DomainError):
-    code, status, title = "RATE_LIMITED", 429, "Too many requests"
-
-
-class DependencyUnavailable(DomainError):
-    code, status, title = "DEPENDENCY_UNAVAILABLE", 503, "A dependency is unavailable"
