@@ -6,17 +6,10 @@ import argparse
 import asyncio
 import importlib
 import os
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-from seatgate.settings import Settings
-from seatgate.startup import fail, require_dependencies, settings_or_exit
-
-Handler = Callable[[argparse.Namespace], int]
-if TYPE_CHECKING:
-    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    Commands = argparse._SubParsersAction
+from seatgate.commands import Handler, add_command, command_settings
+from seatgate.startup import fail, require_dependencies
 
 # Each feature owning a process or task adds its subcommands in its own `cli.py`,
 # through `register(commands: Commands) -> None`, and is listed here.
@@ -29,53 +22,8 @@ FEATURE_COMMANDS: tuple[str, ...] = (
 )
 
 
-def add_command(
-    commands: Commands, name: str, handler: Handler, help_text: str
-) -> argparse.ArgumentParser:
-    """A subcommand with the options every command shares (`--profile`)."""
-    sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
-    sub.add_argument("--profile", help="local | test | prod (default: SEATGATE_PROFILE or local)")
-    sub.set_defaults(handler=handler)
-    return sub
-
-
-def command_settings(args: argparse.Namespace, *, find_dev_stack: bool = False) -> Settings:
-    """Validated settings for a subcommand, or exit with the one-line reason.
-
-    `find_dev_stack`: a server the settings leave unset is taken from the `seatgate
-    dev` running on the data directory, if any (for the commands a person runs in
-    another shell next to `make run`)."""
-    settings = _settings(args)
-    if find_dev_stack:
-        from seatgate.embedded.state import discovered_settings
-
-        settings = discovered_settings(settings)
-    return settings
-
-
-def _overrides(args: argparse.Namespace) -> dict[str, object]:
-    values: dict[str, object] = {}
-    if getattr(args, "profile", None):
-        values["profile"] = args.profile
-    if getattr(args, "port", None):
-        values["http_port"] = args.port
-    if getattr(args, "host", None):
-        values["http_host"] = args.host
-    if getattr(args, "workers", None):
-        values["http_workers"] = args.workers
-    return values
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = _overrides(args)
-    if "profile" in overrides:
-        # Worker processes (uvicorn --workers) re-read settings from the environment.
-        os.environ["SEATGATE_PROFILE"] = str(overrides["profile"])
-    return settings_or_exit(**overrides)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = command_settings(args)
     if args.with_workers:
         os.environ["SEATGATE_RUN_WORKERS_IN_PROCESS"] = "true"
         settings = settings.model_copy(update={"run_workers_in_process": True})
@@ -87,14 +35,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = command_settings(args)
     from seatgate.embedded.dev import run_dev
 
     return run_dev(settings)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = command_settings(args)
     if settings.database_url is None:
         fail("SEATGATE_DATABASE_URL is not set; fix: point it at the PostgreSQL to migrate")
     from seatgate.db.migrate import upgrade

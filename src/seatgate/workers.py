@@ -1,33 +1,27 @@
 """Background workers (scheduler, relay, consumer) run as tasks beside the API.
 
 `seatgate dev` and `seatgate serve --with-workers` use this; in production each
-runs as its own process through its own subcommand.
+runs as its own process through its own subcommand (`commands.add_worker_command`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 
 from seatgate.messaging.consumer import run_consumers
 from seatgate.messaging.relay import run_relay
 from seatgate.resources import Resources
-from seatgate.scheduler.jobs import scheduler_jobs
-from seatgate.scheduler.runner import run_scheduler
+from seatgate.scheduler.runner import run_scheduler_jobs
+from seatgate.worker_runner import Worker, sleep_or_stop
 
 log = logging.getLogger("seatgate.workers")
 
-Worker = Callable[[Resources, asyncio.Event], Awaitable[None]]
-
-
-async def _scheduler(resources: Resources, stop: asyncio.Event) -> None:
-    await run_scheduler(resources, scheduler_jobs(resources.settings), stop)
+RESTART_SECONDS = 1.0
 
 
 def in_process_workers() -> dict[str, Worker]:
-    return {"scheduler": _scheduler, "relay": run_relay, "consumer": run_consumers}
+    return {"scheduler": run_scheduler_jobs, "relay": run_relay, "consumer": run_consumers}
 
 
 class WorkerGroup:
@@ -49,8 +43,7 @@ class WorkerGroup:
                 await worker(self._resources, self._stop)
             except Exception:
                 log.exception("worker crashed; restarting", extra={"worker": name})
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), 1.0)
+                await sleep_or_stop(self._stop, RESTART_SECONDS)
 
     async def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()

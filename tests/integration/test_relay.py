@@ -16,10 +16,11 @@ from seatgate.messaging.envelope import (
     make_event,
 )
 from seatgate.messaging.kafka import kafka_topic
-from seatgate.messaging.relay import Relay, outbox_cleanup_job
+from seatgate.messaging.relay import Relay
 from seatgate.messaging.schemas import parse_event
 from seatgate.messaging.stream import StreamOutbox
 from seatgate.resources import Resources
+from seatgate.scheduler.jobs import scheduler_jobs
 from tests.integration.messaging_helpers import (
     eventually,
     isolated,
@@ -173,7 +174,8 @@ async def test_cleanup_deletes_only_published_rows_past_retention(clean: Resourc
     )
     await clean.pool.execute("UPDATE outbox SET published_at = now() WHERE key = '2'")
     resources = isolated(clean, outbox_retention_seconds=24 * 3600)
-    assert await outbox_cleanup_job().run(resources) == 1
+    (cleanup,) = [job for job in scheduler_jobs(resources.settings) if job.name == "outbox-cleanup"]
+    assert await cleanup.run(resources) == 1
     left = await clean.pool.fetch("SELECT key FROM outbox ORDER BY key")
     assert [row["key"] for row in left] == ["2", "3"]
 

@@ -123,5 +123,6 @@ def test_without_a_live_stack_nothing_changes(
 
 
 def test_restarts_back_off_from_half_a_second_to_ten() -> None:
-    supervisor = Supervisor([])
-    assert [supervisor.delay(n) for n in range(1, 8)] == [0.5, 1, 2, 4, 8, 10, 10]
+    backoff = Supervisor([]).backoff()
+    assert [backoff.next() for _ in range(7)] == [0.5, 1, 2, 4, 8, 10, 10]
+    assert backoff.attempts == 7

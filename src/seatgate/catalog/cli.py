@@ -8,7 +8,7 @@ import time
 
 from seatgate.catalog.schemas import SeedResult
 from seatgate.catalog.service import seed
-from seatgate.cli import Commands, add_command, command_settings
+from seatgate.commands import Commands, add_command, command_settings
 from seatgate.db.pool import create_pool
 from seatgate.settings import Settings
 from seatgate.startup import fail

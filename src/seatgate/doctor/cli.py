@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from seatgate.cli import Commands, add_command
+from seatgate.commands import Commands, add_command
 from seatgate.doctor.checks import Row, load_for_doctor, run_checks
 from seatgate.embedded.state import discovered_settings
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 
 from seatgate.embedded.stack import EmbeddedServer
+from seatgate.worker_runner import Backoff
 
 log = logging.getLogger("seatgate.dev")
 
@@ -56,19 +57,19 @@ class Supervisor:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
-    def delay(self, attempt: int) -> float:
-        return float(min(self.max_delay, self.first_delay * 2 ** (attempt - 1)))
+    def backoff(self) -> Backoff:
+        return Backoff(self.first_delay, self.max_delay)
 
     def _watch(self, name: str, server: EmbeddedServer) -> None:
-        attempt = 0
+        backoff = self.backoff()
         up_since = time.monotonic()
         while not self._stop.wait(self.poll_seconds):
             if server.server.alive():
-                if attempt and time.monotonic() - up_since >= self.stable_seconds:
-                    attempt = 0
+                if backoff.attempts and time.monotonic() - up_since >= self.stable_seconds:
+                    backoff.reset()
                 continue
-            attempt += 1
-            delay = self.delay(attempt)
+            delay = backoff.next()
+            attempt = backoff.attempts
             log.warning(
                 "embedded server exited; restarting it",
                 extra={

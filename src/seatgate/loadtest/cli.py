@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from seatgate.cli import Commands, add_command, command_settings
+from seatgate.commands import Commands, add_command, command_settings
 from seatgate.loadtest.runner import RunPlan, RunRefused, run
 from seatgate.loadtest.scenarios import SCENARIOS, valid_duration
 from seatgate.startup import fail

@@ -29,6 +29,7 @@ from seatgate.messaging.schemas import EventData, InvalidEvent, parse_event
 from seatgate.messaging.topics import ensure_topics
 from seatgate.observability.metrics import dlq_messages_total
 from seatgate.resources import Resources
+from seatgate.worker_runner import Backoff, sleep_or_stop
 
 log = logging.getLogger("seatgate.consumer")
 
@@ -95,16 +96,15 @@ class EventConsumer:
             await self._dead_letters.close()
 
     async def _run(self) -> None:
-        delay = 0.0
+        backoff = Backoff(RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)
         while not self._stop.is_set():
             try:
                 consumer = await asyncio.to_thread(self._open)
             except Exception as error:
-                delay = min(RETRY_MAX_SECONDS, max(RETRY_FIRST_SECONDS, delay * 2))
                 log.warning("consumer cannot start", extra={"error": str(error)[:300]})
-                await self._sleep(delay)
+                await self._sleep(backoff.next())
                 continue
-            delay = 0.0
+            backoff.reset()
             log.info("consumer subscribed", extra={"group": self.group})
             try:
                 await self._consume(consumer)
@@ -206,7 +206,7 @@ class EventConsumer:
     async def _apply(self, items: list[Item], *, attempts: int, dead_letter: bool = False) -> bool:
         """Apply once per attempt; True when done (applied, or parked in the DLQ)."""
         attempt = 0
-        delay = RETRY_FIRST_SECONDS
+        backoff = Backoff(RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)
         while True:
             try:
                 await self._transaction(items)
@@ -225,8 +225,7 @@ class EventConsumer:
                     "event failed; retrying",
                     extra={"event_id": str(items[0].envelope.event_id), "attempt": attempt},
                 )
-            await self._sleep(delay)
-            delay = min(RETRY_MAX_SECONDS, delay * 2)
+            await self._sleep(backoff.next())
 
     async def _transaction(self, items: list[Item]) -> None:
         async with self._resources.pool.acquire() as conn, conn.transaction():
@@ -266,9 +265,7 @@ class EventConsumer:
         )
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        if self._stop.is_set():
+        if await sleep_or_stop(self._stop, seconds):
             raise Stopped
 
 

@@ -10,7 +10,6 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -22,7 +21,7 @@ from seatgate.messaging.publisher import Message, Publisher
 from seatgate.messaging.stream import StreamEntry, StreamOutbox
 from seatgate.observability import metrics
 from seatgate.resources import Resources
-from seatgate.scheduler.runner import Job
+from seatgate.worker_runner import Backoff, Round, repeat
 
 log = logging.getLogger("seatgate.relay")
 
@@ -36,20 +35,6 @@ FOLLOWER_WAIT_SECONDS = 1.0
 METRICS_SECONDS = 2.0
 BACKOFF_FIRST_SECONDS = 0.25
 BACKOFF_MAX_SECONDS = 5.0
-
-Round = Callable[[], Awaitable[float]]
-
-
-class Backoff:
-    def __init__(self) -> None:
-        self._delay = 0.0
-
-    def reset(self) -> None:
-        self._delay = 0.0
-
-    def next(self) -> float:
-        self._delay = min(BACKOFF_MAX_SECONDS, max(BACKOFF_FIRST_SECONDS, self._delay * 2))
-        return self._delay
 
 
 class BrokerUnavailable(Exception):
@@ -126,24 +111,21 @@ class Relay:
             log.info("relay stopped", extra={"relay": str(self.id)})
 
     async def _loop(self, name: str, one_round: Round, stop: asyncio.Event) -> None:
-        backoff = Backoff()
-        while not stop.is_set():
-            try:
-                await self.broker.ensure()
-                delay = await one_round()
-                backoff.reset()
-            except Exception as error:
-                # The broker may come back empty (the embedded one keeps nothing): check
-                # it again before the next send.
-                self.broker.invalidate()
-                delay = backoff.next()
-                log.warning(
-                    "relay round failed; retrying",
-                    extra={"outbox": name, "error": str(error)[:300], "retry_in_s": delay},
-                )
-            if delay:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+        async def checked_round() -> float:
+            await self.broker.ensure()
+            return await one_round()
+
+        def failed(error: Exception, delay: float) -> None:
+            # The broker may come back empty (the embedded one keeps nothing): check it
+            # again before the next send.
+            self.broker.invalidate()
+            log.warning(
+                "relay round failed; retrying",
+                extra={"outbox": name, "error": str(error)[:300], "retry_in_s": delay},
+            )
+
+        backoff = Backoff(BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS)
+        await repeat(stop, checked_round, backoff=backoff, on_error=failed)
 
     async def publish_table_batch(self) -> float:
         """One round over the PostgreSQL outbox; returns how long to wait before the next."""
@@ -219,31 +201,23 @@ class Relay:
             metrics.events_published_total.labels(topic).inc(count)
 
     async def _report_pending(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                table_count, oldest = await repository.pending(self._resources.pool)
-                stream_count, stream_age = await self._stream.pending()
-                ages = [stream_age or 0.0]
-                if oldest is not None:
-                    ages.append(max(0.0, time.time() - oldest.timestamp()))
-                metrics.outbox_pending.set(table_count + stream_count)
-                metrics.outbox_oldest_age_seconds.set(max(ages))
-            except Exception as error:
-                log.warning("outbox metrics unavailable", extra={"error": str(error)[:300]})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), METRICS_SECONDS)
+        def failed(error: Exception, _delay: float) -> None:
+            log.warning("outbox metrics unavailable", extra={"error": str(error)[:300]})
+
+        # A failed report is tried again at the usual interval: no backoff.
+        backoff = Backoff(METRICS_SECONDS, METRICS_SECONDS)
+        await repeat(stop, self._report_pending_once, backoff=backoff, on_error=failed)
+
+    async def _report_pending_once(self) -> float:
+        table_count, oldest = await repository.pending(self._resources.pool)
+        stream_count, stream_age = await self._stream.pending()
+        ages = [stream_age or 0.0]
+        if oldest is not None:
+            ages.append(max(0.0, time.time() - oldest.timestamp()))
+        metrics.outbox_pending.set(table_count + stream_count)
+        metrics.outbox_oldest_age_seconds.set(max(ages))
+        return METRICS_SECONDS
 
 
 async def run_relay(resources: Resources, stop: asyncio.Event) -> None:
     await Relay(resources).run(stop)
-
-
-async def _delete_published(resources: Resources) -> int:
-    return await repository.delete_published(
-        resources.pool, older_than_seconds=resources.settings.outbox_retention_seconds
-    )
-
-
-def outbox_cleanup_job() -> Job:
-    """Published rows older than `outbox_retention_seconds` go, a batch a minute."""
-    return Job(name="outbox-cleanup", interval_seconds=60.0, run=_delete_published)

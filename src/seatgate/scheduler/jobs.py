@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from seatgate.idempotency import service as idempotency
-from seatgate.messaging.relay import outbox_cleanup_job
+from seatgate.messaging import repository as outbox
 from seatgate.queue import admission
 from seatgate.reservations import service as reservations
 from seatgate.resources import Resources
-from seatgate.scheduler.runner import Job
 from seatgate.settings import Settings
+from seatgate.worker_runner import Job
 
 HOLD_EXPIRY_SECONDS = 1.0
 IDEMPOTENCY_PRUNE_SECONDS = 60.0
+OUTBOX_CLEANUP_SECONDS = 60.0
 
 
 async def _expire_holds(resources: Resources) -> int:
@@ -22,6 +23,13 @@ async def _prune_idempotency_keys(resources: Resources) -> int:
     return await idempotency.prune(resources.pool)
 
 
+async def _delete_published_events(resources: Resources) -> int:
+    """Published outbox rows older than `outbox_retention_seconds` go, a batch a minute."""
+    return await outbox.delete_published(
+        resources.pool, older_than_seconds=resources.settings.outbox_retention_seconds
+    )
+
+
 def scheduler_jobs(settings: Settings) -> list[Job]:
     tick = settings.scheduler_tick_seconds
     return [
@@ -30,5 +38,5 @@ def scheduler_jobs(settings: Settings) -> list[Job]:
         Job("queue-admission", tick, admission.admit),
         Job("hold-expiry", HOLD_EXPIRY_SECONDS, _expire_holds),
         Job("idempotency-prune", IDEMPOTENCY_PRUNE_SECONDS, _prune_idempotency_keys),
-        outbox_cleanup_job(),
+        Job("outbox-cleanup", OUTBOX_CLEANUP_SECONDS, _delete_published_events),
     ]

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from seatgate.resources import Resources
+from seatgate.scheduler.jobs import scheduler_jobs
 from seatgate.scheduler.leader import Leadership
+from seatgate.worker_runner import Job, sleep_or_stop
 
 log = logging.getLogger("seatgate.scheduler")
 
 
-@dataclass(frozen=True)
-class Job:
-    """`run` does one bounded batch of work and returns how many items it handled."""
-
-    name: str
-    interval_seconds: float
-    run: Callable[[Resources], Awaitable[int]]
+async def run_scheduler_jobs(resources: Resources, stop: asyncio.Event) -> None:
+    """The scheduler worker: every job of `scheduler_jobs`, one leader at a time."""
+    jobs = scheduler_jobs(resources.settings)
+    log.info("scheduler started", extra={"jobs": [job.name for job in jobs]})
+    await run_scheduler(resources, jobs, stop)
 
 
 async def run_scheduler(
@@ -49,7 +46,6 @@ async def run_scheduler(
                         await job.run(resources)
                     except Exception:
                         log.exception("scheduler job failed", extra={"job": job.name})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.scheduler_tick_seconds)
+            await sleep_or_stop(stop, settings.scheduler_tick_seconds)
     finally:
         await leader.close()
