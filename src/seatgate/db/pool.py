@@ -52,6 +52,7 @@ class DropOnTimeoutConnection(asyncpg.Connection):
     gone.
     """
 
+    # asyncpg's private hook; its waiters are futures of whatever the command returns.
     def _cancel_current_command(self, waiter: Any, cancel_waiter: Any = None) -> None:
         del waiter, cancel_waiter  # completed by terminate(), which aborts the protocol
         # Not inline: asyncpg sets the caller's TimeoutError on the waiter right after.
@@ -69,6 +70,7 @@ class DeadlinePool(asyncpg.Pool):
     deadline. How many requests may queue is bounded by `max_in_flight_requests`.
     """
 
+    # asyncpg.Pool's own arguments, passed on as given.
     def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
         self.acquire_timeout = acquire_timeout
         self.healthy_releases = 0
@@ -108,7 +110,7 @@ async def create_pool(
     *,
     dsn: str | None = None,
     acquire_timeout: float | None = None,
-    **overrides: Any,
+    **overrides: Any,  # any asyncpg.create_pool option
 ) -> DeadlinePool:
     """Open a pool; connections come up ready with JSON codecs and timeouts."""
     url = dsn or settings.database_url

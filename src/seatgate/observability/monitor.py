@@ -30,6 +30,7 @@ import yaml
 from seatgate.observability.ops import OPS_DIR_HELP, ops_dir
 
 SIDE_JOBS = ("relay", "consumer", "scheduler")
+YamlConfig = dict[str, Any]  # a Prometheus or Alertmanager config, as YAML loads it
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class Targets:
     side: dict[str, str] = field(default_factory=dict)
 
 
-def render_prometheus(ops: Path, targets: Targets, ports: MonitorPorts) -> dict[str, Any]:
-    config: dict[str, Any] = yaml.safe_load((ops / "prometheus" / "prometheus.yml").read_text())
+def render_prometheus(ops: Path, targets: Targets, ports: MonitorPorts) -> YamlConfig:
+    config: YamlConfig = yaml.safe_load((ops / "prometheus" / "prometheus.yml").read_text())
     config["global"].update({"scrape_interval": "1s", "evaluation_interval": "1s"})
     config["rule_files"] = [str(ops / "prometheus" / rules) for rules in config["rule_files"]]
     alertmanager = f"127.0.0.1:{ports.alertmanager}"
@@ -69,8 +70,8 @@ def render_prometheus(ops: Path, targets: Targets, ports: MonitorPorts) -> dict[
     return config
 
 
-def render_alertmanager(ops: Path, webhook_port: int, secrets: Path) -> dict[str, Any]:
-    config: dict[str, Any] = yaml.safe_load((ops / "alertmanager" / "alertmanager.yml").read_text())
+def render_alertmanager(ops: Path, webhook_port: int, secrets: Path) -> YamlConfig:
+    config: YamlConfig = yaml.safe_load((ops / "alertmanager" / "alertmanager.yml").read_text())
     config["route"].update({"group_wait": "1s", "group_interval": "5s"})
     receiver = f"http://127.0.0.1:{webhook_port}"
     slack_url_file = secrets / "slack_webhook_url"
@@ -144,7 +145,7 @@ class Monitor:
         self._processes: list[subprocess.Popen[bytes]] = []
         self._receiver = WebhookReceiver(ports.webhook, self.received)
 
-    def _write(self, name: str, config: dict[str, Any]) -> Path:
+    def _write(self, name: str, config: YamlConfig) -> Path:
         path = self.data_dir / name
         path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
         return path
