@@ -45,7 +45,7 @@ def print_table(rows: list[Row], out: TextIO) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {}  # settings as `load_settings` takes them
     if args.profile:
         overrides["profile"] = args.profile
     if args.workers:
