@@ -12,7 +12,7 @@ import pytest
 from seatgate.identity.tokens import ALGORITHM, ISSUER
 from seatgate.resources import Resources
 from tests.factories import a_user, auth
-from tests.integration.test_http_contract import assert_problem
+from tests.http_helpers import assert_problem
 
 
 def signed_for(resources: Resources, sub: str) -> dict[str, str]:

@@ -11,19 +11,7 @@ from seatgate.db.pool import create_pool
 from seatgate.main import create_app
 from seatgate.resources import Resources, redis_client
 from tests.factories import a_user, auth
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert "Traceback" not in response.text
-    assert response.headers["x-request-id"]
-    return dict(body)
+from tests.http_helpers import assert_problem
 
 
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from seatgate.resources import Resources
+from tests.http_helpers import assert_problem
 from tests.integration.reservation_helpers import a_hall, admitted_guests
-from tests.integration.test_http_contract import assert_problem
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 
 from seatgate.settings import Settings
 from tests.api_process import running_api
-from tests.integration.test_server_edge import address_of, exchange, get, read_answer
+from tests.http_helpers import address_of, exchange, get, read_answer
 
 Address = tuple[str, int]
 BODY = b'{"balance": 1}'

@@ -7,57 +7,22 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import orjson
 import pytest
 
 from seatgate.settings import Settings
 from tests.api_process import running_api
+from tests.http_helpers import address_of, exchange, get, read_answer
 
 MAX_HEAD = 16 * 1024  # the default SEATGATE_MAX_HEADER_BYTES
 MAX_COUNT = 100  # the default SEATGATE_MAX_HEADER_COUNT
-
-
-def address_of(base: str) -> tuple[str, int]:
-    address = urlsplit(base)
-    return address.hostname or "127.0.0.1", address.port or 80
 
 
 @pytest.fixture(scope="module")
 def server(settings: Settings) -> Iterator[tuple[str, int]]:
     with running_api(settings) as base:
         yield address_of(base)
-
-
-def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """The first response on the socket, read until the server closes it (a reset after
-    the answer counts as closing: the server closed while the client was still sending)."""
-    data = b""
-    try:
-        while chunk := sock.recv(65536):
-            data += chunk
-    except ConnectionResetError:
-        if not data:
-            raise
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return int(status_line.split()[1]), headers, body
-
-
-def exchange(server: tuple[str, int], request: bytes) -> tuple[int, dict[str, str], bytes]:
-    with socket.create_connection(server, timeout=15) as sock:
-        sock.sendall(request)
-        return read_answer(sock)
-
-
-def get(*header_lines: bytes, method: bytes = b"GET", path: bytes = b"/healthz") -> bytes:
-    lines = [method + b" " + path + b" HTTP/1.1", b"Host: seatgate", *header_lines]
-    return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
 def assert_refused(
