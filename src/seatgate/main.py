@@ -6,12 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from seatgate.catalog.api import router as catalog_router
 from seatgate.health.api import router as health_router
-from seatgate.http.middleware import RequestContextMiddleware
+from seatgate.http.body import BodyLimit, DeclaredBody
+from seatgate.http.last_resort import LastResort
+from seatgate.http.observe import ObserveRequests, count_request, log_request
 from seatgate.http.openapi import install_openapi
 from seatgate.http.problems import install_problem_handlers
+from seatgate.http.request_id import RequestId
+from seatgate.idempotency.deps import ReplayedRefusal, replayed_refusal
 from seatgate.observability.api import router as metrics_router
 from seatgate.observability.exposition import PoolGauges, ReadinessGauges
 from seatgate.payments.api import router as payments_router
@@ -22,6 +27,19 @@ from seatgate.settings import Settings, get_settings
 from seatgate.users.api import dev_router
 from seatgate.users.api import router as users_router
 from seatgate.workers import WorkerGroup, in_process_workers
+
+
+def edge_middleware(settings: Settings) -> list[Middleware]:
+    """The pure-ASGI pieces around the app, outermost first: every answer and log line
+    carries the request id; every answer, the 500 included, is measured and logged; a
+    refused body never reaches a route."""
+    return [
+        Middleware(RequestId),
+        Middleware(ObserveRequests, observers=(count_request, log_request)),
+        Middleware(LastResort),
+        Middleware(DeclaredBody, max_body_bytes=settings.max_body_bytes),
+        Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes),
+    ]
 
 
 def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> FastAPI:
@@ -54,12 +72,13 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         version="1",
         description="Concert ticketing: waiting room, seat reservations, payments.",
         lifespan=lifespan,
+        middleware=edge_middleware(settings),
     )
     if resources is not None:
         app.state.resources = resources
     install_problem_handlers(app)
+    app.add_exception_handler(ReplayedRefusal, replayed_refusal)
     install_openapi(app, settings)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
 
     app.include_router(health_router)
     app.include_router(users_router)

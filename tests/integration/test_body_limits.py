@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message
 
-from seatgate.http.middleware import DRAIN_FACTOR
+from seatgate.http.body import DRAIN_FACTOR
 from seatgate.main import create_app
 from seatgate.resources import Resources
 

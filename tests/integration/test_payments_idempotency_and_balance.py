@@ -39,6 +39,8 @@ async def test_same_key_and_body_replays_the_hold(
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
+    assert again.content == first.content  # byte for byte, though jsonb keeps no key order
+    assert again.headers["content-type"] == first.headers["content-type"] == "application/json"
     assert again.headers["idempotent-replayed"] == "true"
     assert (other_body.status_code, other_body.json()["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
     assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 1
@@ -62,6 +64,7 @@ async def test_a_refusal_is_replayed_with_its_status(
     assert again.headers["content-type"] == "application/problem+json"
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
+    assert again.content == first.content
     assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 1
 
 
@@ -81,6 +84,7 @@ async def test_a_refused_payment_changes_nothing_and_its_refusal_is_replayed(
 
     assert (first.status_code, first.json()["code"]) == (402, "INSUFFICIENT_BALANCE")
     assert (again.status_code, again.json()) == (402, first.json())
+    assert again.content == first.content
     assert again.headers["idempotent-replayed"] == "true"
     # The refused statement had confirmed the reservation before the debit failed.
     status = await clean.pool.fetchval(
@@ -249,6 +253,8 @@ async def test_charge_adds_to_the_balance_with_a_ledger_row_and_an_event(
 
     assert first.status_code == 200, first.text
     assert first.json() == replay.json() == {"user_id": user.user_id, "balance": 1_500}
+    assert replay.content == first.content
+    assert replay.headers["idempotent-replayed"] == "true"
     assert plain.json()["balance"] == 1_501
     ledger = await clean.pool.fetch(
         "SELECT delta, reason FROM balance_ledger WHERE user_id = $1 ORDER BY id", user.user_id

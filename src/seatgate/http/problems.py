@@ -13,8 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from redis import exceptions as redis_exceptions
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
 from seatgate.errors import DomainError
+from seatgate.http.allow import allowed_methods
 from seatgate.settings import Settings
 
 log = logging.getLogger("seatgate.http")
@@ -52,6 +54,11 @@ def problem_body(
     return body
 
 
+def problem_of(error: DomainError) -> dict[str, Any]:
+    """A domain error's body: what its answer carries, and what an Idempotency-Key keeps."""
+    return problem_body(error.status, error.code, error.detail, title=error.title, **error.extra)
+
+
 def problem_response(
     status: int,
     code: str,
@@ -61,29 +68,45 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    body = problem_body(status, code, detail, title=title, **extra)
+    return render_problem(problem_body(status, code, detail, title=title, **extra), headers=headers)
+
+
+def render_problem(body: dict[str, Any], *, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+        orjson.dumps(body),
+        status_code=body["status"],
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
     )
 
 
-def _remember(request: Request, code: str) -> None:
-    # Read back by the access-log middleware so every failure line carries its code.
-    request.scope.setdefault("state", {})["error_code"] = code
+def remember_code(scope: Scope, code: str) -> None:
+    """Note the code of the request's error answer, for its access-log line."""
+    scope.setdefault("state", {})["error_code"] = code
+
+
+def error_code(scope: Scope) -> str | None:
+    code = scope.get("state", {}).get("error_code")
+    return code if isinstance(code, str) else None
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    _remember(request, exc.code)
-    return problem_response(exc.status, exc.code, exc.detail, title=exc.title, **exc.extra)
+    remember_code(request.scope, exc.code)
+    return render_problem(problem_of(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = CODE_BY_STATUS.get(exc.status_code, f"HTTP_{exc.status_code}")
-    _remember(request, code)
+    remember_code(request.scope, code)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route that matched the path only.
+        allowed = allowed_methods(request.app, request.scope["path"])
+        if allowed is not None:
+            headers = {**(headers or {}), "Allow": allowed}
     return problem_response(exc.status_code, code, detail, headers=headers)
 
 
@@ -93,7 +116,7 @@ def _error_location(error: dict[str, Any]) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    _remember(request, "VALIDATION_ERROR")
+    remember_code(request.scope, "VALIDATION_ERROR")
     errors = [
         {"field": _error_location(error), "message": str(error.get("msg", ""))}
         for error in exc.errors()
@@ -158,7 +181,7 @@ def retry_after(request: Request) -> str:
 
 async def _dependency_error(request: Request, exc: Exception) -> Response:
     dependency = dependency_of(exc) or "a dependency"
-    _remember(request, "DEPENDENCY_UNAVAILABLE")
+    remember_code(request.scope, "DEPENDENCY_UNAVAILABLE")
     log.warning(
         "dependency unavailable",
         extra={

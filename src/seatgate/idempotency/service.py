@@ -14,6 +14,10 @@ token is ACTIVE") is checked only when the key is new: a retry of a command that
 done replays its answer even if the guard would now refuse, and a refusal by the guard
 is not stored, so the same key works once the guard passes. Side effects outside
 PostgreSQL (Redis, metrics) run after the commit, through `Command.committed`.
+
+Nothing here knows HTTP: a stored answer is a status and a JSON body, and the body of a
+refusal comes from the renderer the caller passes in (`idempotency/deps.py` passes the
+problem+json one), so a replay is the same body the first request got.
 """
 
 from __future__ import annotations
@@ -27,15 +31,16 @@ import asyncpg
 import orjson
 from pydantic import BaseModel
 
+from seatgate.db.executor import Executor
 from seatgate.db.unit_of_work import UnitOfWork
 from seatgate.errors import DomainError, IdempotencyKeyInFlight, IdempotencyKeyReused
-from seatgate.http.problems import problem_body
 from seatgate.idempotency import repository
 
 RETENTION_SECONDS = 24 * 3600.0
 
 Result = TypeVar("Result", bound=BaseModel)
 Guard = Callable[[], None]
+RenderRefusal = Callable[[DomainError], dict[str, Any]]
 
 
 class Command(Protocol[Result]):
@@ -51,38 +56,54 @@ class Command(Protocol[Result]):
         """Side effects outside PostgreSQL once `run_in`'s transaction has committed."""
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: dict[str, Any]
-    replayed: bool = False
-
-
 def request_hash(scope: str, request: dict[str, Any]) -> str:
     canonical = orjson.dumps({"scope": scope, "request": request}, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()
 
 
+@dataclass(frozen=True)
+class Key:
+    """One user's key for one kind of command (`scope`), and the request it came with."""
+
+    user_id: int
+    scope: str
+    value: str
+    request_hash: str
+
+    @classmethod
+    def of(cls, *, user_id: int, scope: str, value: str, request: dict[str, Any]) -> Key:
+        return cls(user_id, scope, value, request_hash(scope, request))
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The answer stored under a key that was used before: what the first request got."""
+
+    status: int
+    body: dict[str, Any]
+
+
 async def run_once(
-    pool: Any,
-    *,
-    user_id: int,
-    scope: str,
-    key: str | None,
-    request: dict[str, Any],
+    pool: asyncpg.Pool,
+    key: Key | None,
     command: Command[Result],
+    *,
     status: int,
+    render_refusal: RenderRefusal,
     guard: Guard | None = None,
-) -> Answer:
-    """Run `command` at most once per (user, scope, key); without a key, just run it."""
+) -> Result | Replay:
+    """Run `command` at most once per key; without a key, just run it.
+
+    `status` is the success answer's, stored with its body; `render_refusal` gives the
+    body stored for a refusal, which is raised as well.
+    """
     if key is None:
         if guard is not None:
             guard()
-        return Answer(status, (await command.run()).model_dump(mode="json"))
-    digest = request_hash(scope, request)
+        return await command.run()
     async with UnitOfWork(pool) as uow:
-        if not await repository.claim(uow.conn, user_id, scope, key, digest):
-            return await _earlier_answer(uow.conn, user_id, scope, key, digest)
+        if not await _claim(uow.conn, key):
+            return await _earlier_answer(uow.conn, key)
         if guard is not None:
             guard()  # raising rolls the key back: a guard's refusal is not kept
         try:
@@ -93,38 +114,44 @@ async def run_once(
             refusal = error
         else:
             body = result.model_dump(mode="json")
-            await repository.store(uow.conn, user_id, scope, key, status=status, body=body)
+            await repository.store(
+                uow.conn, key.user_id, key.scope, key.value, status=status, body=body
+            )
             await uow.commit()
             await command.committed(result)
-            return Answer(status, body)
-    return await _keep_refusal(pool, refusal, user_id=user_id, scope=scope, key=key, digest=digest)
+            return result
+    return await _keep_refusal(pool, key, refusal, render_refusal(refusal))
+
+
+async def _claim(conn: Executor, key: Key) -> bool:
+    return await repository.claim(conn, key.user_id, key.scope, key.value, key.request_hash)
 
 
 async def _keep_refusal(
-    pool: Any, refusal: DomainError, *, user_id: int, scope: str, key: str, digest: str
-) -> Answer:
-    body = problem_body(
-        refusal.status, refusal.code, refusal.detail, title=refusal.title, **refusal.extra
+    pool: asyncpg.Pool, key: Key, refusal: DomainError, body: dict[str, Any]
+) -> Replay:
+    kept = await repository.keep(
+        pool, key.user_id, key.scope, key.value, key.request_hash, status=refusal.status, body=body
     )
-    if await repository.keep(pool, user_id, scope, key, digest, status=refusal.status, body=body):
+    if kept:
         raise refusal
     # A duplicate took the key while this one rolled back: its answer is the key's now.
-    return await _earlier_answer(pool, user_id, scope, key, digest)
+    return await _earlier_answer(pool, key)
 
 
-async def _earlier_answer(conn: Any, user_id: int, scope: str, key: str, digest: str) -> Answer:
-    row = await repository.read(conn, user_id, scope, key)
+async def _earlier_answer(conn: Executor, key: Key) -> Replay:
+    row = await repository.read(conn, key.user_id, key.scope, key.value)
     if row is None:
         # Pruned between the conflict and this read: only a key a day old can be.
         raise IdempotencyKeyInFlight("The first request with this key is gone; retry it")
-    if row.request_hash != digest:
+    if row.request_hash != key.request_hash:
         raise IdempotencyKeyReused()
     if row.response is None or row.status_code is None:
         # Only a version that claimed keys in a separate transaction wrote such rows.
         raise IdempotencyKeyInFlight()
-    return Answer(row.status_code, dict(row.response), replayed=True)
+    return Replay(row.status_code, dict(row.response))
 
 
-async def prune(pool: Any, *, limit: int = 1000) -> int:
+async def prune(pool: asyncpg.Pool, *, limit: int = 1000) -> int:
     """Forget keys older than the retention window, one batch at a time."""
     return await repository.prune(pool, older_than_seconds=RETENTION_SECONDS, limit=limit)

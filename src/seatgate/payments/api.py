@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from starlette.responses import Response
 
 from seatgate.http.deps import CurrentUserId, ResourcesDep
-from seatgate.idempotency.deps import IdempotencyKey, respond
-from seatgate.idempotency.service import run_once
+from seatgate.idempotency.deps import RunOnceDep
 from seatgate.payments import service
 from seatgate.payments.schemas import Payment, PaymentRequest
 from seatgate.queue.deps import QueueToken
@@ -18,7 +16,6 @@ router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=Payment,
     responses={
         402: {"description": "INSUFFICIENT_BALANCE"},
         409: {"description": "ALREADY_PAID, or IDEMPOTENCY_KEY_IN_FLIGHT"},
@@ -30,21 +27,13 @@ async def pay(
     user_id: CurrentUserId,
     queue_token: QueueToken,
     body: PaymentRequest,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    answer = await run_once(
-        resources.pool,
+    once: RunOnceDep,
+) -> Payment:
+    command = service.PayReservation(
+        resources,
         user_id=user_id,
-        scope="payments",
-        key=idempotency_key,
-        request=body.model_dump(mode="json"),
-        command=service.PayReservation(
-            resources,
-            user_id=user_id,
-            reservation_id=body.reservation_id,
-            token_concert_id=queue_token.concert_id,
-            queue_token=queue_token.token,
-        ),
-        status=status.HTTP_201_CREATED,
+        reservation_id=body.reservation_id,
+        token_concert_id=queue_token.concert_id,
+        queue_token=queue_token.token,
     )
-    return respond(answer)
+    return await once("payments", command, body)

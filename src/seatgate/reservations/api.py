@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
-from starlette.responses import Response
 
 from seatgate.db import MAX_ID
 from seatgate.http.deps import CurrentUserId, ResourcesDep
-from seatgate.idempotency.deps import IdempotencyKey, respond
-from seatgate.idempotency.service import run_once
+from seatgate.idempotency.deps import RunOnceDep
 from seatgate.queue.deps import QueueToken, require_active
 from seatgate.reservations import service
 from seatgate.reservations.schemas import HeldSeat, HoldRequest, Reservation
@@ -21,7 +19,6 @@ router = APIRouter(prefix="/api/v1/reservations", tags=["reservations"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=HeldSeat,
     responses={409: {"description": "SEAT_UNAVAILABLE, or IDEMPOTENCY_KEY_IN_FLIGHT"}},
 )
 async def hold_seat(
@@ -29,27 +26,18 @@ async def hold_seat(
     user_id: CurrentUserId,
     queue_token: QueueToken,
     body: HoldRequest,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    answer = await run_once(
+    once: RunOnceDep,
+) -> HeldSeat:
+    command = service.HoldSeat(
         resources.pool,
+        resources.settings,
         user_id=user_id,
-        scope="reservations",
-        key=idempotency_key,
-        request=body.model_dump(mode="json"),
-        command=service.HoldSeat(
-            resources.pool,
-            resources.settings,
-            user_id=user_id,
-            schedule_id=body.schedule_id,
-            seat_id=body.seat_id,
-            token_concert_id=queue_token.concert_id,
-        ),
-        status=status.HTTP_201_CREATED,
-        # After the token expired, a retry of a hold that was made still gets its 201.
-        guard=lambda: require_active(queue_token),
+        schedule_id=body.schedule_id,
+        seat_id=body.seat_id,
+        token_concert_id=queue_token.concert_id,
     )
-    return respond(answer)
+    # After the token expired, a retry of a hold that was made still gets its 201.
+    return await once("reservations", command, body, guard=lambda: require_active(queue_token))
 
 
 @router.get("/{reservation_id}")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from starlette.responses import Response
 
 from seatgate.http.deps import CurrentUserId, ResourcesDep
-from seatgate.idempotency.deps import IdempotencyKey, respond
-from seatgate.idempotency.service import run_once
+from seatgate.idempotency.deps import RunOnceDep
 from seatgate.users import service
 from seatgate.users.schemas import Balance, ChargeRequest, CreatedUser, CreateUserRequest
 
@@ -32,22 +30,11 @@ async def my_balance(resources: ResourcesDep, user_id: CurrentUserId) -> Balance
     return await service.get_balance(resources.pool, user_id=user_id)
 
 
-@router.post("/me/balance/charge", response_model=Balance)
+@router.post("/me/balance/charge")
 async def charge_my_balance(
-    resources: ResourcesDep,
-    user_id: CurrentUserId,
-    body: ChargeRequest,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    answer = await run_once(
-        resources.pool,
-        user_id=user_id,
-        scope="balance-charge",
-        key=idempotency_key,
-        request=body.model_dump(mode="json"),
-        command=service.ChargeBalance(
-            resources.pool, resources.settings, user_id=user_id, amount=body.amount
-        ),
-        status=status.HTTP_200_OK,
+    resources: ResourcesDep, user_id: CurrentUserId, body: ChargeRequest, once: RunOnceDep
+) -> Balance:
+    command = service.ChargeBalance(
+        resources.pool, resources.settings, user_id=user_id, amount=body.amount
     )
-    return respond(answer)
+    return await once("balance-charge", command, body)
