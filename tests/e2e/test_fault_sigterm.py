@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 import pytest
 
-from seatgate.catalog.cli import seed_now
+from seatgate.catalog.service import seed_now
 from seatgate.embedded.process import choose_port
 from seatgate.settings import Settings
 from tests.api_process import seatgate_env

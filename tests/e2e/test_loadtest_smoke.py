@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from seatgate.catalog.cli import seed_now
+from seatgate.catalog.service import seed_now
 from seatgate.embedded.process import choose_port
 from seatgate.observability.monitor import Monitor, MonitorPorts, Targets
 from seatgate.settings import Settings

@@ -17,7 +17,7 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from seatgate.catalog.cli import seed_now
+from seatgate.catalog.service import seed_now
 from seatgate.messaging.envelope import RESERVATIONS_TOPIC
 from seatgate.settings import Settings
 from tests.api_process import running_api

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import time
 
 from seatgate.catalog.schemas import SeedResult
-from seatgate.catalog.service import seed
+from seatgate.catalog.service import seed_now
 from seatgate.commands import Commands, add_command, command_settings
-from seatgate.db.pool import create_pool
-from seatgate.settings import Settings
 from seatgate.startup import fail
 
 MAX_CONCERTS = 1000
@@ -61,23 +57,6 @@ def cmd_seed(args: argparse.Namespace) -> int:
     for line in describe(*seed_now(settings, args.concerts, args.schedules, args.seats)):
         print(line)
     return 0
-
-
-def seed_now(
-    settings: Settings, concerts: int, schedules: int, seats: int
-) -> tuple[SeedResult, float]:
-    """Seed and measure; returns the result and the seconds it took."""
-    started = time.perf_counter()
-    result = asyncio.run(_seed(settings, concerts, schedules, seats))
-    return result, time.perf_counter() - started
-
-
-async def _seed(settings: Settings, concerts: int, schedules: int, seats: int) -> SeedResult:
-    pool = await create_pool(settings, min_size=1)
-    try:
-        return await seed(pool, concerts=concerts, schedules=schedules, seats=seats)
-    finally:
-        await pool.close()
 
 
 def describe(result: SeedResult, seconds: float) -> list[str]:

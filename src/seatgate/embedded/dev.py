@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from seatgate.catalog.cli import DEMO, describe
+from seatgate.catalog.service import seed_now
 from seatgate.checks import check_dependencies
 from seatgate.db.migrate import upgrade
 from seatgate.embedded.process import wait_for_port
@@ -85,8 +87,6 @@ def _print_where(settings: Settings, embedded: set[str]) -> None:
 
 def _seed_demo(settings: Settings) -> None:
     """Demo concerts so a person can try the API at once; idempotent across restarts."""
-    from seatgate.catalog.cli import DEMO, describe, seed_now
-
     for line in describe(*seed_now(settings, *DEMO)):
         _say(line)
 

@@ -105,7 +105,7 @@ def ensure_seats(plan: RunPlan) -> str | None:
     if free >= needed:
         return None
     if os.environ.get("SEATGATE_DATABASE_URL"):
-        from seatgate.catalog.cli import seed_now
+        from seatgate.catalog.service import seed_now
         from seatgate.settings import load_settings
 
         # many modest schedules, not a few huge ones: every user lists a schedule's seats
