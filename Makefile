@@ -33,10 +33,11 @@ test: $(STAMP) ## Run the whole test suite (real PostgreSQL, Redis, Kafka-protoc
 test-fast: $(STAMP) ## The inner loop: the suite without the tests marked slow (make test runs them all)
 	$(BIN)/python -m pytest -m "not slow"
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
+lint: $(STAMP) ## ruff (lint + format check), mypy --strict and the import contracts (.importlinter)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix src tests
@@ -53,4 +54,4 @@ lock: $(STAMP) ## Re-resolve requirements.lock (runtime) and requirements-dev.lo
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements-dev.lock
 
 clean: ## Remove the virtual environment, caches and dev data (.seatgate/)
-	rm -rf $(VENV) .seatgate .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .seatgate .pytest_cache .mypy_cache .ruff_cache .grimp_cache
