@@ -48,7 +48,9 @@ class DeclaredBody:
         self.drain_budget = DRAIN_FACTOR * max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refusal = self._refusal(scope) if scope["type"] == "http" else None
+        refusal = None
+        if scope["type"] == "http" and scope["method"] in _BODY_METHODS:
+            refusal = self._refusal(scope)
         if refusal is None:
             await self.app(scope, receive, send)
             return
@@ -58,8 +60,6 @@ class DeclaredBody:
         await problem_response(status, code, detail, headers=closing(drained))(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> tuple[int, str, str] | None:
-        if scope["method"] not in _BODY_METHODS:
-            return None
         length = header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             return _too_large(self.max_body_bytes)
@@ -97,9 +97,12 @@ class BodyLimit:
 
 
 def _has_body(scope: Scope) -> bool:
-    # Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body.
-    length = header(scope, b"content-length")
-    return (length is not None and length != "0") or header(scope, b"transfer-encoding") is not None
+    # Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body. One
+    # pass over the headers: this runs for every request.
+    for name, value in scope["headers"]:
+        if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
+            return True
+    return False
 
 
 class _CappedBody:
