@@ -20,10 +20,8 @@ import time
 from pathlib import Path
 
 from seatgate.embedded.stack import EmbeddedStack
-from seatgate.messaging.envelope import QUEUE_TOPIC
 from seatgate.queue import service
-from seatgate.queue.domain import new_token
-from seatgate.queue.store import store_of
+from seatgate.queue.store import QueueStore
 from seatgate.resources import Resources, redis_client
 from seatgate.settings import load_settings
 
@@ -37,25 +35,15 @@ FILL_BATCH = 1_000
 
 
 async def fill(resources: Resources, tokens: list[tuple[str, int]], upto: int) -> None:
-    """Issue tokens through the real issue script, pipelined, until `upto` are waiting."""
-    store = store_of(resources)
-    keys = store.for_concert(CONCERT_ID)
-    secret = resources.settings.jwt_secret.get_secret_value()
+    """Issue tokens through the real issue script, a batch at once, until `upto` are waiting."""
+    store = QueueStore(resources)
     while len(tokens) < upto:
-        pipe = resources.redis.pipeline(transaction=False)
-        for _ in range(min(FILL_BATCH, upto - len(tokens))):
-            user_id = len(tokens) + 1
-            token = new_token(secret, CONCERT_ID)
-            now = service.now_ms()
-            event = service.queue_event(
-                "QueueTokenIssued", token, now, user_id=user_id, concert_id=CONCERT_ID
-            )
-            script_keys = [keys.concert, keys.users, keys.seq, keys.waiting, keys.polled]
-            script_keys += [store.token_key(token), store.concerts, store.outbox, keys.admission]
-            args = [store.token_prefix, token, user_id, CONCERT_ID, now, event, QUEUE_TOPIC]
-            await store.issue(keys=script_keys, args=args, client=pipe)
-            tokens.append((token, user_id))
-        await pipe.execute()
+        first = len(tokens) + 1
+        users = range(first, first + min(FILL_BATCH, upto - len(tokens)))
+        issued = await asyncio.gather(
+            *(service.issue_token(resources, user_id=user, concert_id=CONCERT_ID) for user in users)
+        )
+        tokens += [(status.token, user) for (status, _), user in zip(issued, users, strict=True)]
         # The outbox stream is the relay's; trimmed here so memory measures the queue only.
         await resources.redis.xtrim(store.outbox, maxlen=0)
 
@@ -121,7 +109,7 @@ async def run(redis_url: str) -> None:
         waiting_token_idle_seconds=3600,
     )
     resources = Resources(settings=settings, pool=None, redis=redis_client(settings))
-    store = store_of(resources)
+    store = QueueStore(resources)
     await resources.redis.set(store.for_concert(CONCERT_ID).concert, "1")
     tokens: list[tuple[str, int]] = []
     print(

@@ -19,8 +19,8 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from confluent_kafka import Consumer
@@ -28,9 +28,10 @@ from confluent_kafka import Consumer
 from seatgate.db.migrate import upgrade
 from seatgate.embedded.stack import EmbeddedStack, ensure_database, with_database
 from seatgate.messaging import outbox
-from seatgate.messaging.envelope import RESERVATIONS_TOPIC, make_event
+from seatgate.messaging.envelope import RESERVATIONS_TOPIC, Occurrence
 from seatgate.messaging.kafka import consumer_config, kafka_topic
 from seatgate.messaging.relay import Relay
+from seatgate.reservations.events import SeatHeld
 from seatgate.resources import Resources
 from seatgate.settings import Settings, load_settings
 
@@ -39,10 +40,17 @@ TRICKLE_GAP_SECONDS = 0.01
 BURST_EVENTS = 20_000
 
 
-def _event(n: int) -> Any:
-    data = {"reservation_id": n, "user_id": 1, "seat_id": n, "schedule_id": 1, "concert_id": 1}
-    data |= {"price": 1000, "expires_at": "2030-01-01T00:00:00+00:00"}
-    return make_event("SeatHeld", n, data, fact=f"bench-{uuid.uuid4()}")
+def _event(n: int) -> Occurrence:
+    held = SeatHeld(
+        reservation_id=n,
+        user_id=1,
+        seat_id=n,
+        schedule_id=1,
+        concert_id=1,
+        price=1000,
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    return held.occurred(fact=f"bench-{uuid.uuid4()}")
 
 
 def _read(settings: Settings, seen: dict[str, float], stop: threading.Event) -> None:
@@ -90,8 +98,8 @@ async def measure(settings: Settings) -> None:
         for n in range(TRICKLE_EVENTS):
             event = _event(n)
             async with resources.pool.acquire() as conn, conn.transaction():
-                await outbox.record(conn, event)
-            committed[str(event.event_id)] = time.perf_counter()
+                await outbox.append(conn, [event])
+            committed[str(event.envelope.event_id)] = time.perf_counter()
             await asyncio.sleep(TRICKLE_GAP_SECONDS)
         await _wait_for(seen, TRICKLE_EVENTS, 30)
         acked = await resources.pool.fetch(
@@ -109,7 +117,7 @@ async def measure(settings: Settings) -> None:
         events = [_event(n) for n in range(BURST_EVENTS)]
         async with resources.pool.acquire() as conn, conn.transaction():
             for start in range(0, BURST_EVENTS, 1000):
-                await outbox.record(conn, *events[start : start + 1000])
+                await outbox.append(conn, events[start : start + 1000])
         started = time.perf_counter()
         while await resources.pool.fetchval(  # noqa: ASYNC110 - polling the database
             "SELECT count(*) FROM outbox WHERE published_at IS NULL"

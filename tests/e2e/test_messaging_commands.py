@@ -34,7 +34,7 @@ async def test_relay_and_consumer_processes_apply_events_then_stop_on_sigterm(
     servers: RunServers, clean: Resources
 ) -> None:
     async with clean.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, seat_held(1), seat_held(2), seat_held(3))
+        await outbox.append(conn, [seat_held(1), seat_held(2), seat_held(3)])
     env = command_env(servers)
     processes = [
         await asyncio.create_subprocess_exec(

@@ -12,10 +12,11 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from seatgate.messaging.envelope import Envelope, make_event
+from seatgate.messaging.envelope import Occurrence
 from seatgate.messaging.kafka import consumer_config, kafka_topic
-from seatgate.messaging.schemas import SeatHeldData
 from seatgate.messaging.topics import ensure_topics
+from seatgate.payments.events import PaymentCompleted
+from seatgate.reservations.events import ReservationConfirmed, SeatHeld
 from seatgate.resources import Resources
 from seatgate.settings import Settings
 from tests.conditions import eventually as eventually  # noqa: PLC0414 - re-exported
@@ -33,22 +34,22 @@ def isolated(resources: Resources, **overrides: Any) -> Resources:
     return Resources(settings=settings, pool=resources.pool, redis=resources.redis)
 
 
-def seat_held(reservation_id: int, *, schedule_id: int = 1, price: int = 1000) -> Envelope:
-    data = SeatHeldData(
+def seat_held(
+    reservation_id: int, *, schedule_id: int = 1, price: int = 1000, seat_id: int | None = None
+) -> Occurrence:
+    """A SeatHeld of seat `seat_id` (the reservation's id unless given): keyed `seat:<id>`."""
+    return SeatHeld(
         reservation_id=reservation_id,
         user_id=1,
-        seat_id=reservation_id,
+        seat_id=reservation_id if seat_id is None else seat_id,
         schedule_id=schedule_id,
         concert_id=7,
         price=price,
         expires_at=datetime.now(UTC) + timedelta(minutes=5),
-    )
-    return make_event(
-        "SeatHeld", reservation_id, data.model_dump(mode="json"), fact=f"held-{reservation_id}"
-    )
+    ).occurred(fact=f"held-{reservation_id}")
 
 
-def paid(reservation_id: int, *, schedule_id: int = 1, amount: int = 1000) -> list[Envelope]:
+def paid(reservation_id: int, *, schedule_id: int = 1, amount: int = 1000) -> list[Occurrence]:
     data = {
         "reservation_id": reservation_id,
         "user_id": 1,
@@ -61,16 +62,21 @@ def paid(reservation_id: int, *, schedule_id: int = 1, amount: int = 1000) -> li
     }
     fact = f"paid-{reservation_id}"
     return [
-        make_event("ReservationConfirmed", reservation_id, data, fact=fact),
-        make_event("PaymentCompleted", reservation_id, data, fact=fact),
+        ReservationConfirmed(**data).occurred(fact=fact),
+        PaymentCompleted(**data).occurred(fact=fact),
     ]
 
 
-async def xadd_event(resources: Resources, event: Envelope, *, key: str | None = None) -> None:
-    """What the waiting room's Lua scripts append to the stream outbox."""
+async def xadd_event(resources: Resources, event: Occurrence, *, key: str | None = None) -> None:
+    """An entry of the stream outbox as the waiting room's scripts append it (any event
+    type will do for the relay), under its own key unless `key` is given."""
     await resources.redis.xadd(
         resources.key("outbox"),
-        {"topic": event.topic, "key": key or event.aggregate_id, "event": event.model_dump_json()},
+        {
+            "topic": event.topic,
+            "key": key or event.key,
+            "event": event.envelope.model_dump_json(),
+        },
     )
 
 

@@ -51,14 +51,14 @@ async def test_each_event_takes_effect_once_even_when_delivered_twice(clean: Res
     resources = isolated(clean)
     first, second = seat_held(1), seat_held(2)
     async with resources.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, first, second, *paid(1))
+        await outbox.append(conn, [first, second, *paid(1)])
     consumer = EventConsumer(resources, SalesProjection())
     async with running(Relay(resources).run, consumer.run):
         await eventually(lambda: _count_is(resources, 4), what="4 events processed")
         # The same event again (a relay retry would look like this), then a marker of the
         # same key: once the marker is applied, the duplicate was seen before it.
         await xadd_event(resources, first)
-        await xadd_event(resources, seat_held(3), key="1")
+        await xadd_event(resources, seat_held(3, seat_id=1))
         await eventually(lambda: _count_is(resources, 5), what="the marker processed")
     assert await _sales(resources, 1) == {
         "holds": 3,
@@ -74,7 +74,7 @@ async def _count_is(resources: Resources, count: int) -> bool:
 
 async def test_messages_that_do_not_match_the_schema_go_to_the_dlq(clean: Resources) -> None:
     resources = isolated(clean)
-    bad = seat_held(1).model_dump(mode="json")
+    bad = seat_held(1).envelope.model_dump(mode="json")
     bad["data"]["price"] = -5
     await resources.redis.xadd(
         resources.key("outbox"),
@@ -111,7 +111,7 @@ async def test_a_poison_message_is_parked_and_replayed_after_the_fix(clean: Reso
     )
     try:
         async with resources.pool.acquire() as conn, conn.transaction():
-            await outbox.record(conn, seat_held(1), seat_held(2, schedule_id=666), seat_held(3))
+            await outbox.append(conn, [seat_held(1), seat_held(2, schedule_id=666), seat_held(3)])
         consumer = EventConsumer(resources, SalesProjection())
         async with running(Relay(resources).run, consumer.run):
             parked = await asyncio.to_thread(read_messages, resources.settings, [DLQ], count=1)
@@ -146,7 +146,7 @@ async def test_a_poison_message_is_parked_and_replayed_after_the_fix(clean: Reso
 async def test_lag_is_the_distance_to_the_log_end(clean: Resources) -> None:
     resources = isolated(clean)
     async with resources.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, *(seat_held(n) for n in range(1, 6)), key="same")
+        await outbox.append(conn, [seat_held(n, seat_id=1) for n in range(1, 6)])
     async with running(Relay(resources).run):
         await eventually(lambda: _all_published(resources), what="5 rows published")
     reservations = kafka_topic(resources.settings, RESERVATIONS_TOPIC)

@@ -9,9 +9,11 @@ import pytest
 
 from seatgate.messaging import outbox
 from seatgate.messaging.consumer import EventConsumer
-from seatgate.messaging.envelope import Envelope, make_event
+from seatgate.messaging.envelope import Occurrence
 from seatgate.messaging.projection import SalesProjection
 from seatgate.messaging.relay import Relay
+from seatgate.payments.events import PaymentCompleted
+from seatgate.reservations.events import ReservationConfirmed
 from seatgate.resources import Resources
 from tests.integration.messaging_helpers import eventually, isolated, running, seat_held
 
@@ -20,9 +22,9 @@ TABLE_EVENTS = 9000
 STREAM_EVENTS = 1000
 
 
-def _events(first: int, count: int) -> list[Envelope]:
+def _events(first: int, count: int) -> list[Occurrence]:
     """Holds, and for every third hold its confirmation and payment."""
-    events: list[Envelope] = []
+    events: list[Occurrence] = []
     reservation = first
     while len(events) < count:
         schedule = reservation % SCHEDULES + 1
@@ -39,15 +41,15 @@ def _events(first: int, count: int) -> list[Envelope]:
                 "amount": reservation,
             }
             fact = f"paid-{reservation}"
-            events.append(make_event("ReservationConfirmed", reservation, data, fact=fact))
-            events.append(make_event("PaymentCompleted", reservation, data, fact=fact))
+            events.append(ReservationConfirmed(**data).occurred(fact=fact))
+            events.append(PaymentCompleted(**data).occurred(fact=fact))
         reservation += 1
     return events
 
 
-def _expected(events: list[Envelope]) -> dict[int, dict[str, int]]:
+def _expected(occurrences: list[Occurrence]) -> dict[int, dict[str, int]]:
     expected: dict[int, Counter[str]] = {}
-    for event in events:
+    for event in (occurrence.envelope for occurrence in occurrences):
         totals = expected.setdefault(event.data["schedule_id"], Counter())
         if event.type == "SeatHeld":
             totals["holds"] += 1
@@ -73,10 +75,10 @@ async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice
     table_events = _events(1, TABLE_EVENTS)
     stream_events = _events(100_000, STREAM_EVENTS)
 
-    async def write_table_rows(events: list[Envelope]) -> None:
+    async def write_table_rows(events: list[Occurrence]) -> None:
         for start in range(0, len(events), 100):
             async with resources.pool.acquire() as conn, conn.transaction():
-                await outbox.record(conn, *events[start : start + 100])
+                await outbox.append(conn, events[start : start + 100])
             await asyncio.sleep(0.05)
 
     async def write_table() -> None:
@@ -96,8 +98,8 @@ async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice
                 for event in stream_events[start : start + 100]:
                     fields = {
                         "topic": event.topic,
-                        "key": event.aggregate_id,
-                        "event": event.model_dump_json(),
+                        "key": event.key,
+                        "event": event.envelope.model_dump_json(),
                     }
                     pipe.xadd(key, fields)  # type: ignore[arg-type]
                 await pipe.execute()

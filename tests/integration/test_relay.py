@@ -9,16 +9,13 @@ from collections import defaultdict
 from prometheus_client import REGISTRY
 
 from seatgate.messaging import outbox, repository
-from seatgate.messaging.envelope import (
-    PAYMENTS_TOPIC,
-    QUEUE_TOPIC,
-    RESERVATIONS_TOPIC,
-    make_event,
-)
+from seatgate.messaging.envelope import PAYMENTS_TOPIC, QUEUE_TOPIC, RESERVATIONS_TOPIC
 from seatgate.messaging.kafka import kafka_topic
 from seatgate.messaging.relay import Relay
 from seatgate.messaging.schemas import parse_event
 from seatgate.messaging.stream import StreamOutbox
+from seatgate.payments.events import PaymentCompleted
+from seatgate.queue.events import QueueTokenIssued
 from seatgate.resources import Resources
 from seatgate.scheduler.jobs import scheduler_jobs
 from tests.integration.messaging_helpers import (
@@ -40,29 +37,22 @@ async def _published(resources: Resources) -> int:
 async def test_relay_publishes_table_and_stream_events_with_the_envelope(clean: Resources) -> None:
     resources = isolated(clean)
     held = [seat_held(1), seat_held(2)]
-    paid = make_event(
-        "PaymentCompleted",
-        1,
-        {
-            "payment_id": 9,
-            "reservation_id": 1,
-            "user_id": 1,
-            "seat_id": 1,
-            "schedule_id": 1,
-            "concert_id": 7,
-            "amount": 1000,
-        },
-        fact="paid-1",
-    )
+    paid = PaymentCompleted(
+        payment_id=9,
+        reservation_id=1,
+        user_id=1,
+        seat_id=1,
+        schedule_id=1,
+        concert_id=7,
+        amount=1000,
+        price=1000,
+    ).occurred(fact="paid-1")
     async with resources.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, *held, paid)
-    issued = make_event(
-        "QueueTokenIssued",
-        "tok-1",
-        {"token": "tok-1", "concert_id": 7, "user_id": 1, "sequence": 1},
-        fact="tok-1",
+        await outbox.append(conn, [*held, paid])
+    issued = QueueTokenIssued(token="tok-1", concert_id=7, user_id=1, sequence=1).occurred(
+        fact="tok-1"
     )
-    await xadd_event(resources, issued, key="7")
+    await xadd_event(resources, issued)
 
     async with running(Relay(resources).run):
         await eventually(lambda: _all_published(resources, 3), what="3 rows published")
@@ -79,10 +69,11 @@ async def test_relay_publishes_table_and_stream_events_with_the_envelope(clean: 
         envelope, _ = parse_event(message.value(), topic=message.topic().split(".", 1)[1])
         by_id[envelope.event_id] = (message, envelope)
         assert dict(message.headers())["event_type"].decode() == envelope.type
-    assert set(by_id) == {event.event_id for event in [*held, paid, issued]}
-    assert by_id[issued.event_id][0].key() == b"7"
-    assert by_id[held[0].event_id][0].key() == b"1"
-    assert by_id[held[0].event_id][1] == held[0]
+    assert set(by_id) == {event.envelope.event_id for event in [*held, paid, issued]}
+    assert by_id[issued.envelope.event_id][0].key() == b"7"
+    assert by_id[held[0].envelope.event_id][0].key() == b"seat:1"
+    assert by_id[paid.envelope.event_id][0].key() == b"user:1"
+    assert by_id[held[0].envelope.event_id][1] == held[0].envelope
     for topic, count in ((RESERVATIONS_TOPIC, 2), (PAYMENTS_TOPIC, 1), (QUEUE_TOPIC, 1)):
         published = REGISTRY.get_sample_value(
             "seatgate_events_published_total", {"topic": kafka_topic(resources.settings, topic)}
@@ -96,8 +87,8 @@ async def _all_published(resources: Resources, count: int) -> bool:
 
 async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
     resources = isolated(clean)
-    keys = [f"seat:{n}" for n in range(10)]
-    events = [seat_held(n) for n in range(1, 1001)]
+    # Ten keys (seat:0 to seat:9) in the table, five others in the stream.
+    events = [seat_held(n, seat_id=n % 10) for n in range(1, 1001)]
     streamed = [seat_held(n) for n in range(1001, 1201)]
 
     # Many small transactions interleaved with the relays, as requests would write them.
@@ -105,8 +96,8 @@ async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
         for start in range(0, len(events), 50):
             chunk = events[start : start + 50]
             async with resources.pool.acquire() as conn, conn.transaction():
-                for index, event in enumerate(chunk):
-                    await outbox.record(conn, event, key=keys[(start + index) % len(keys)])
+                for event in chunk:
+                    await outbox.append(conn, [event])
 
     async def append() -> None:
         for index, event in enumerate(streamed):
@@ -120,7 +111,7 @@ async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
         read_messages, resources.settings, [RESERVATIONS_TOPIC], count=1200
     )
 
-    order = {event.event_id: position for position, event in enumerate(events + streamed)}
+    order = {event.envelope.event_id: position for position, event in enumerate(events + streamed)}
     seen: dict[bytes, list[int]] = defaultdict(list)
     for message in messages:
         envelope, _ = parse_event(message.value())
@@ -138,7 +129,7 @@ async def _stream_empty(resources: Resources) -> bool:
 
 async def test_a_relay_whose_lease_was_taken_marks_nothing(clean: Resources) -> None:
     async with clean.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, seat_held(1), seat_held(2))
+        await outbox.append(conn, [seat_held(1), seat_held(2)])
     slow, fast = uuid.uuid4(), uuid.uuid4()
     claimed = await repository.claim(clean.pool, slow, limit=10, lease_seconds=30)
     assert len(claimed) == 2
@@ -156,28 +147,28 @@ async def test_a_later_event_of_a_key_waits_while_another_relay_holds_an_earlier
     clean: Resources,
 ) -> None:
     async with clean.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, seat_held(1), key="seat:1")
+        await outbox.append(conn, [seat_held(1, seat_id=1)])
     first, second = uuid.uuid4(), uuid.uuid4()
     assert len(await repository.claim(clean.pool, first, limit=10, lease_seconds=30)) == 1
     async with clean.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, seat_held(2), key="seat:1")
-        await outbox.record(conn, seat_held(3), key="seat:2")
+        await outbox.append(conn, [seat_held(2, seat_id=1)])
+        await outbox.append(conn, [seat_held(3, seat_id=2)])
     taken = await repository.claim(clean.pool, second, limit=10, lease_seconds=30)
     assert [row.key for row in taken] == ["seat:2"]
 
 
 async def test_cleanup_deletes_only_published_rows_past_retention(clean: Resources) -> None:
     async with clean.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, seat_held(1), seat_held(2), seat_held(3))
+        await outbox.append(conn, [seat_held(1), seat_held(2), seat_held(3)])
     await clean.pool.execute(
-        "UPDATE outbox SET published_at = now() - interval '2 days' WHERE key = '1'"
+        "UPDATE outbox SET published_at = now() - interval '2 days' WHERE key = 'seat:1'"
     )
-    await clean.pool.execute("UPDATE outbox SET published_at = now() WHERE key = '2'")
+    await clean.pool.execute("UPDATE outbox SET published_at = now() WHERE key = 'seat:2'")
     resources = isolated(clean, outbox_retention_seconds=24 * 3600)
     (cleanup,) = [job for job in scheduler_jobs(resources.settings) if job.name == "outbox-cleanup"]
     assert await cleanup.run(resources) == 1
     left = await clean.pool.fetch("SELECT key FROM outbox ORDER BY key")
-    assert [row["key"] for row in left] == ["2", "3"]
+    assert [row["key"] for row in left] == ["seat:2", "seat:3"]
 
 
 async def test_stream_entries_of_a_dead_relay_are_taken_over(clean: Resources) -> None:
@@ -199,7 +190,7 @@ async def test_stream_entries_of_a_dead_relay_are_taken_over(clean: Resources) -
         read_messages, resources.settings, [RESERVATIONS_TOPIC], count=3
     )
     assert sorted(parse_event(m.value())[0].event_id for m in messages) == sorted(
-        event.event_id for event in events
+        event.envelope.event_id for event in events
     )
 
 

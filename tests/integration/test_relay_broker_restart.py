@@ -18,7 +18,12 @@ from prometheus_client import REGISTRY
 from seatgate.embedded.kafka import EmbeddedKafka
 from seatgate.messaging import outbox
 from seatgate.messaging.consumer import EventConsumer
-from seatgate.messaging.envelope import PAYMENTS_TOPIC, QUEUE_TOPIC, RESERVATIONS_TOPIC, Envelope
+from seatgate.messaging.envelope import (
+    PAYMENTS_TOPIC,
+    QUEUE_TOPIC,
+    RESERVATIONS_TOPIC,
+    Occurrence,
+)
 from seatgate.messaging.kafka import admin_config, kafka_topic
 from seatgate.messaging.projection import SalesProjection
 from seatgate.messaging.publisher import Message, Publisher
@@ -69,9 +74,9 @@ def restart(broker: EmbeddedKafka, attempts: int = 10) -> None:
 async def _write(resources: Resources, first: int, count: int) -> None:
     for start in range(first, first + count, 20):
         async with resources.pool.acquire() as conn, conn.transaction():
-            await outbox.record(
+            await outbox.append(
                 conn,
-                *(seat_held(n, schedule_id=SYNTHETIC_SCHEDULE) for n in range(start, start + 20)),
+                [seat_held(n, schedule_id=SYNTHETIC_SCHEDULE) for n in range(start, start + 20)],
             )
 
 
@@ -177,7 +182,7 @@ async def test_a_relay_started_after_the_broker_came_back_empty_publishes_again(
     resources = isolated(clean, kafka_bootstrap_servers=broker.bootstrap_servers)
     events = [seat_held(n, schedule_id=SYNTHETIC_SCHEDULE) for n in range(1, 11)]
     async with resources.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, *events)
+        await outbox.append(conn, events)
     async with running(Relay(resources).run):
         await eventually(lambda: _all_published(resources), what="every event acknowledged")
     broker.server.process.kill()
@@ -192,7 +197,7 @@ async def test_a_relay_started_after_the_broker_came_back_empty_publishes_again(
         read_messages, resources.settings, [RESERVATIONS_TOPIC], count=len(events)
     )
     assert sorted(dict(m.headers() or [])["event_id"].decode() for m in on_broker) == sorted(
-        str(event.event_id) for event in events
+        str(event.envelope.event_id) for event in events
     )
 
 
@@ -289,13 +294,13 @@ async def test_a_topic_still_missing_when_the_group_rejoins_is_consumed_once_it_
         )
 
 
-async def _publish(settings: Settings, *events: Envelope) -> None:
+async def _publish(settings: Settings, *events: Occurrence) -> None:
     """With a producer of its own: one that outlived a broker restart cannot send."""
     publisher = Publisher(settings)
     publisher.start()
     messages = [
         Message(
-            kafka_topic(settings, event.topic), event.aggregate_id, event.model_dump_json().encode()
+            kafka_topic(settings, event.topic), event.key, event.envelope.model_dump_json().encode()
         )
         for event in events
     ]

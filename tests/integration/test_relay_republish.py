@@ -21,11 +21,14 @@ from tests.integration.messaging_helpers import isolated, seat_held, xadd_event
 
 async def test_the_switch_to_a_new_broker_unpublishes_the_window_once(clean: Resources) -> None:
     async with clean.pool.acquire() as conn, conn.transaction():
-        await outbox.record(conn, *(seat_held(n) for n in range(1, 5)))
+        await outbox.append(conn, [seat_held(n) for n in range(1, 5)])
     await clean.pool.execute(
-        "UPDATE outbox SET published_at = now() - interval '1 hour' WHERE key IN ('1', '2')"
+        "UPDATE outbox SET published_at = now() - interval '1 hour'"
+        " WHERE key IN ('seat:1', 'seat:2')"
     )
-    await clean.pool.execute("UPDATE outbox SET published_at = now() WHERE key IN ('3', '4')")
+    await clean.pool.execute(
+        "UPDATE outbox SET published_at = now() WHERE key IN ('seat:3', 'seat:4')"
+    )
     await repository.saw_broker(clean.pool, "p.", "old")
     seen = await repository.broker_seen(clean.pool, "p.")
     assert seen is not None
@@ -40,7 +43,7 @@ async def test_the_switch_to_a_new_broker_unpublishes_the_window_once(clean: Res
     unpublished = await clean.pool.fetch(
         "SELECT key FROM outbox WHERE published_at IS NULL ORDER BY id"
     )
-    assert [row["key"] for row in unpublished] == ["3", "4"]
+    assert [row["key"] for row in unpublished] == ["seat:3", "seat:4"]
     after = await repository.broker_seen(clean.pool, "p.")
     assert after is not None
     assert after.fingerprint == "new"
@@ -68,7 +71,7 @@ async def test_the_record_replays_what_was_published_since_in_order_then_stops(
     resources = isolated(clean)
     stream = a_stream(resources)
     for n in range(1, 8):
-        await xadd_event(resources, seat_held(n), key="seat:1")
+        await xadd_event(resources, seat_held(n, seat_id=1))
     before = datetime.now(UTC) - timedelta(seconds=1)
     published = await publish_all(stream)
     assert await clean.redis.xlen(stream.stream_key) == 0

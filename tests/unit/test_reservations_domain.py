@@ -13,12 +13,11 @@ from seatgate.idempotency.service import request_hash
 from seatgate.reservations.domain import (
     RESERVATION_NOT_FOUND,
     ReservationStatus,
-    Transition,
     effective_status,
-    fact,
     hold_refusal,
     payment_refusal,
 )
+from seatgate.reservations.events import Transition, fact
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 HELD, CONFIRMED, EXPIRED, CANCELLED = (

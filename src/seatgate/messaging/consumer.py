@@ -20,12 +20,12 @@ import asyncpg
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from seatgate.messaging import repository
-from seatgate.messaging.envelope import Envelope
+from seatgate.messaging.envelope import Envelope, Event
 from seatgate.messaging.kafka import consumer_config, dlq_topic, kafka_topic, logical_topic
 from seatgate.messaging.lag import report_lag
 from seatgate.messaging.offsets import Incarnations, TopicsRecreated
 from seatgate.messaging.publisher import Message, Publisher
-from seatgate.messaging.schemas import EventData, InvalidEvent, parse_event
+from seatgate.messaging.schemas import InvalidEvent, parse_event
 from seatgate.messaging.topics import ensure_topics
 from seatgate.observability.metrics import dlq_messages_total
 from seatgate.resources import Resources
@@ -53,14 +53,14 @@ class Projection(Protocol):
     name: str
     topics: tuple[str, ...]
 
-    async def apply(self, conn: Any, events: list[tuple[Envelope, EventData]]) -> None: ...
+    async def apply(self, conn: Any, events: list[tuple[Envelope, Event]]) -> None: ...
 
 
 @dataclass(frozen=True)
 class Item:
     message: Any
     envelope: Envelope
-    data: EventData
+    data: Event
 
 
 class Stopped(Exception):
@@ -232,7 +232,7 @@ class EventConsumer:
             fresh = await repository.remember_processed(
                 conn, self._projection.name, [item.envelope.event_id for item in items]
             )
-            events: list[tuple[Envelope, EventData]] = []
+            events: list[tuple[Envelope, Event]] = []
             for item in items:
                 if item.envelope.event_id in fresh:
                     fresh.discard(item.envelope.event_id)  # a duplicate in the same batch

@@ -1,36 +1,88 @@
-"""Writing to the outbox: always through the connection of the change's own transaction."""
+"""Writing to the two outboxes, one writer each, always inside the change's own step.
+
+PostgreSQL: `append` writes events with the connection of the caller's transaction. A
+statement that decides some fields of its event itself (the hold, the payment) inlines
+`insert_sql` instead, with the expression that fills them in, and passes `columns(...)`
+as its parameters: one INSERT either way.
+
+Redis: a waiting-room Lua script appends with `append_event` (APPEND_EVENT_LUA), from the
+arguments `stream_args(...)` made; the relay reads the entries in messaging/stream.py.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-from seatgate.messaging.envelope import Envelope
+from seatgate.db.executor import Executor
+from seatgate.messaging.envelope import Occurrence
 
-INSERT_SQL = """
-INSERT INTO outbox (event_id, topic, key, event_type, envelope)
-SELECT e.event_id, e.topic, e.key, e.event_type, e.envelope
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
-     AS e(event_id, topic, key, event_type, envelope)
-ON CONFLICT (event_id) DO NOTHING
-"""
+# Arrays, one element per event, bound to the parameters of `insert_sql`.
+COLUMNS = 6
 
 
-def outbox_columns(events: list[Envelope], keys: list[str]) -> tuple[list[Any], ...]:
+def columns(events: Sequence[Occurrence]) -> tuple[list[object], ...]:
     return (
-        [event.event_id for event in events],
-        [event.topic for event in events],
-        keys,
-        [event.type for event in events],
-        [event.model_dump(mode="json") for event in events],
+        [event.envelope.event_id for event in events],
+        [event.event_type.topic for event in events],
+        [event.event_type.key_prefix for event in events],
+        [event.event_type.key_field for event in events],
+        [event.envelope.type for event in events],
+        [event.envelope.model_dump(mode="json") for event in events],
     )
 
 
-async def record(conn: Any, *events: Envelope, key: str | None = None) -> None:
-    """Append events to the outbox inside the caller's transaction.
+def insert_sql(*, first_param: int = 1, rows: str = "", fill: str = "'{}'::jsonb") -> str:
+    """The outbox INSERT of the events in `columns(...)`, bound from `$first_param` on.
 
-    The Kafka key defaults to each event's aggregate id, which keeps per-aggregate order.
+    `fill` is a jsonb object of the data fields the statement itself decides, over `rows`
+    (its FROM items, e.g. "reservation r"): no row there, no event. The Kafka key is the
+    event type's rule applied to the completed data, so it may depend on a filled field.
     """
-    if not events:
-        return
-    keys = [key or event.aggregate_id for event in events]
-    await conn.execute(INSERT_SQL, *outbox_columns(list(events), keys))
+    params = ", ".join(
+        f"${first_param + index}::{kind}[]"
+        for index, kind in enumerate(("uuid", "text", "text", "text", "text", "jsonb"))
+    )
+    sources = f"{rows}, " if rows else ""
+    return f"""INSERT INTO outbox (event_id, topic, key, event_type, envelope)
+    SELECT e.event_id, e.topic, e.key_prefix || (d.data ->> e.key_field), e.event_type,
+           jsonb_set(e.envelope, '{{data}}', d.data)
+    FROM {sources}unnest({params})
+             AS e(event_id, topic, key_prefix, key_field, event_type, envelope),
+         LATERAL (SELECT (e.envelope -> 'data') || {fill} AS data) d
+    ON CONFLICT (event_id) DO NOTHING"""  # noqa: S608 - from the repositories' constants
+
+
+APPEND_SQL = insert_sql()
+
+
+async def append(conn: Executor, events: Sequence[Occurrence]) -> None:
+    """Append events to the outbox inside the caller's transaction (`conn`'s)."""
+    if events:
+        await conn.execute(APPEND_SQL, *columns(events))
+
+
+# Prepended to every script that appends to the stream outbox (or, in stream.py, copies
+# entries to the record of published ones): entries always have these three fields.
+APPEND_EVENT_LUA = """
+local function append_event(stream, at, fill)
+  local event = ARGV[at + 2]
+  if fill then
+    local decoded = cjson.decode(event)
+    for name, value in pairs(fill) do decoded['data'][name] = value end
+    event = cjson.encode(decoded)
+  end
+  redis.call('XADD', stream, '*', 'topic', ARGV[at], 'key', ARGV[at + 1], 'event', event)
+end
+"""
+# `append_event(stream, at, fill)` reads an event's topic, key and envelope JSON from
+# ARGV[at], ARGV[at + 1] and ARGV[at + 2]; `fill` (a Lua table, or nil) sets data fields
+# only the script knows, such as the sequence INCR draws.
+STREAM_ARGS = 3
+
+
+def stream_args(events: Sequence[Occurrence]) -> list[str]:
+    """`STREAM_ARGS` script arguments per event, in the order `append_event` reads them."""
+    args: list[str] = []
+    for event in events:
+        args += [event.topic, event.key, event.envelope.model_dump_json()]
+    return args

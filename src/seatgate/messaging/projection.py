@@ -6,38 +6,32 @@ so that it also shows that every event arrived exactly once in effect.
 
 from __future__ import annotations
 
-from typing import Any
-
+from seatgate.db.executor import Executor
 from seatgate.messaging import repository
-from seatgate.messaging.envelope import PAYMENTS_TOPIC, RESERVATIONS_TOPIC, Envelope
+from seatgate.messaging.envelope import PAYMENTS_TOPIC, RESERVATIONS_TOPIC, Envelope, Event
 from seatgate.messaging.repository import SalesDelta
-from seatgate.messaging.schemas import (
-    EventData,
-    PaymentCompletedData,
-    ReservationConfirmedData,
-    SeatHeldData,
-    SeatReleasedData,
-)
+from seatgate.payments.events import PaymentCompleted
+from seatgate.reservations.events import ReservationConfirmed, SeatHeld, SeatReleased
 
 
 class SalesProjection:
     name: str = "sales-projection"
     topics: tuple[str, ...] = (RESERVATIONS_TOPIC, PAYMENTS_TOPIC)
 
-    async def apply(self, conn: Any, events: list[tuple[Envelope, EventData]]) -> None:
+    async def apply(self, conn: Executor, events: list[tuple[Envelope, Event]]) -> None:
         """Apply events not seen before (the caller dedupes them in this transaction)."""
         deltas: dict[int, SalesDelta] = {}
         for _, data in events:
             if isinstance(
                 data,
-                SeatHeldData | SeatReleasedData | ReservationConfirmedData | PaymentCompletedData,
+                SeatHeld | SeatReleased | ReservationConfirmed | PaymentCompleted,
             ):
                 delta = deltas.setdefault(data.schedule_id, SalesDelta(data.concert_id))
-                if isinstance(data, SeatHeldData):
+                if isinstance(data, SeatHeld):
                     delta.holds += 1
-                elif isinstance(data, SeatReleasedData):
+                elif isinstance(data, SeatReleased):
                     delta.releases += 1
-                elif isinstance(data, ReservationConfirmedData):
+                elif isinstance(data, ReservationConfirmed):
                     delta.confirmations += 1
                 else:
                     delta.revenue += data.amount

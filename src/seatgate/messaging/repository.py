@@ -1,4 +1,4 @@
-"""messaging SQL: the relay on the outbox table (writes go through outbox.record), and
+"""messaging SQL: the relay on the outbox table (written by messaging/outbox.py), and
 the consumers' dedupe and projection."""
 
 from __future__ import annotations
@@ -7,6 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import asyncpg
+
+from seatgate.db.executor import Executor, row_count
 
 # Claims are serialized by this transaction-level advisory lock so that each claim sees
 # the leases committed by the previous one; without it two relays could each lease one
@@ -70,11 +74,11 @@ class OutboxRow:
     id: int
     topic: str
     key: str
-    envelope: dict[str, Any]
+    envelope: dict[str, Any]  # the envelope's JSON, published as it was written
 
 
 async def claim(
-    pool: Any, owner: uuid.UUID, *, limit: int, lease_seconds: float
+    pool: asyncpg.Pool, owner: uuid.UUID, *, limit: int, lease_seconds: float
 ) -> list[OutboxRow]:
     """Lease up to `limit` publishable rows, oldest first, keeping per-key order."""
     async with pool.acquire() as conn, conn.transaction():
@@ -84,27 +88,30 @@ async def claim(
     return sorted(rows, key=lambda row: row.id)
 
 
-async def mark_published(pool: Any, owner: uuid.UUID, ids: list[int]) -> int:
+async def mark_published(pool: asyncpg.Pool, owner: uuid.UUID, ids: list[int]) -> int:
     """Only rows still leased by `owner`: a relay whose lease was taken marks nothing."""
     if not ids:
         return 0
     status = await pool.execute(MARK_PUBLISHED_SQL, ids, owner)
-    return int(status.split()[-1])
+    return row_count(status)
 
 
-async def release(pool: Any, owner: uuid.UUID, ids: list[int]) -> None:
+async def release(pool: asyncpg.Pool, owner: uuid.UUID, ids: list[int]) -> None:
     if ids:
         await pool.execute(RELEASE_SQL, ids, owner)
 
 
-async def pending(pool: Any) -> tuple[int, datetime | None]:
+async def pending(pool: asyncpg.Pool) -> tuple[int, datetime | None]:
     record = await pool.fetchrow(PENDING_SQL)
+    assert record is not None  # an aggregate without GROUP BY answers one row
     return int(record["pending"]), record["oldest"]
 
 
-async def delete_published(pool: Any, *, older_than_seconds: int, limit: int = 5000) -> int:
+async def delete_published(
+    pool: asyncpg.Pool, *, older_than_seconds: int, limit: int = 5000
+) -> int:
     status = await pool.execute(DELETE_PUBLISHED_SQL, older_than_seconds, limit)
-    return int(status.split()[-1])
+    return row_count(status)
 
 
 # --- the broker the relay publishes to ---------------------------------------------------------
@@ -135,12 +142,12 @@ class BrokerSeen:
     seen_at: datetime
 
 
-async def broker_seen(pool: Any, topic_prefix: str) -> BrokerSeen | None:
+async def broker_seen(pool: asyncpg.Pool, topic_prefix: str) -> BrokerSeen | None:
     record = await pool.fetchrow(BROKER_SEEN_SQL, topic_prefix)
     return None if record is None else BrokerSeen(record["fingerprint"], record["seen_at"])
 
 
-async def saw_broker(pool: Any, topic_prefix: str, fingerprint: str) -> None:
+async def saw_broker(pool: asyncpg.Pool, topic_prefix: str, fingerprint: str) -> None:
     """The broker is the one recorded (or the first one): it was intact until now."""
     await pool.execute(SAW_BROKER_SQL, topic_prefix, fingerprint)
 
@@ -151,7 +158,7 @@ REPUBLISH_TIMEOUT_SECONDS = 60.0
 
 
 async def switch_broker(
-    pool: Any, topic_prefix: str, old: BrokerSeen, fingerprint: str, since: datetime | None
+    pool: asyncpg.Pool, topic_prefix: str, old: BrokerSeen, fingerprint: str, since: datetime | None
 ) -> int | None:
     """Record the new broker and unpublish the rows published since `since` (None: none),
     in one transaction; None when another relay switched first (it re-publishes them)."""
@@ -166,7 +173,7 @@ async def switch_broker(
             return 0
         await conn.execute(f"SET LOCAL statement_timeout = '{int(timeout)}s'")
         status = await conn.execute(REPUBLISH_SQL, since, timeout=timeout + 5)
-    return int(status.split()[-1])
+    return row_count(status)
 
 
 # --- consumer side ------------------------------------------------------------------------------
@@ -191,7 +198,7 @@ ON CONFLICT (schedule_id) DO UPDATE SET
 
 
 async def remember_processed(
-    conn: Any, consumer: str, event_ids: list[uuid.UUID]
+    conn: Executor, consumer: str, event_ids: list[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Record the events as processed by `consumer`; return those it had not seen before."""
     # Sorted: two consumers inserting overlapping ids (after a rebalance) lock in one order.
@@ -208,7 +215,7 @@ class SalesDelta:
     revenue: int = 0
 
 
-async def add_sales(conn: Any, deltas: dict[int, SalesDelta]) -> None:
+async def add_sales(conn: Executor, deltas: dict[int, SalesDelta]) -> None:
     if not deltas:
         return
     schedules = sorted(deltas)  # a fixed order, so concurrent consumers cannot deadlock

@@ -1,128 +1,66 @@
-"""The `data` of each event type, described once; docs/events/*.json is exported from here.
+"""Every event type, gathered from the features: consumers parse with `parse_event`, and
+docs/events/*.json is generated from the classes.
 
-Producers build `data` with these models (`SeatHeldData(...).model_dump(mode="json")`);
-consumers validate with `parse_event`. Unknown extra fields are allowed so that a
-producer may add a field in the same version without breaking older consumers;
-removing or changing a field needs a new `version`.
+    python -m seatgate.messaging.schemas [--check] [--out docs/events]
 
-Regenerate the JSON Schema files with `python -m seatgate.messaging.schemas docs/events`.
+`--check` fails if the committed files differ from what the classes generate.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ValidationError, create_model
 
-from seatgate.messaging.envelope import TOPIC_BY_TYPE, Envelope
+from seatgate.messaging.envelope import Envelope, Event
+from seatgate.payments.events import PaymentCompleted
+from seatgate.queue.events import QueueTokenAdmitted, QueueTokenExpired, QueueTokenIssued
+from seatgate.reservations.events import (
+    ReservationConfirmed,
+    ReservationExpired,
+    SeatHeld,
+    SeatReleased,
+)
+from seatgate.users.events import BalanceCharged
 
-Id = int
-
-
-class EventData(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-
-# --- waiting room (seatgate.queue.v1) -------------------------------------------------------
-class QueueTokenData(EventData):
-    token: str = Field(min_length=1)
-    concert_id: Id
-    user_id: Id
-
-
-class QueueTokenIssuedData(QueueTokenData):
-    sequence: int = Field(ge=0, description="Place in the concert's line (monotonic).")
-
-
-class QueueTokenAdmittedData(QueueTokenData):
-    expires_at: datetime
-
-
-class QueueTokenExpiredData(QueueTokenData):
-    reason: str = Field(description="e.g. TTL, IDLE, PAID, LEFT")
-
-
-# --- reservations (seatgate.reservations.v1) ------------------------------------------------
-class ReservationData(EventData):
-    reservation_id: Id
-    user_id: Id
-    seat_id: Id
-    schedule_id: Id
-    concert_id: Id
-
-
-class SeatHeldData(ReservationData):
-    price: int = Field(ge=0)
-    expires_at: datetime
-
-
-class SeatReleasedData(ReservationData):
-    reason: str = Field(description="EXPIRED or CANCELLED")
-
-
-class ReservationConfirmedData(ReservationData):
-    price: int = Field(ge=0)
-    payment_id: Id
-
-
-class ReservationExpiredData(ReservationData):
-    pass
-
-
-# --- payments (seatgate.payments.v1) ------------------------------------------------------
-class PaymentCompletedData(EventData):
-    payment_id: Id
-    reservation_id: Id
-    user_id: Id
-    seat_id: Id
-    schedule_id: Id
-    concert_id: Id
-    amount: int = Field(ge=0)
-
-
-class BalanceChargedData(EventData):
-    user_id: Id
-    amount: int = Field(gt=0)
-    balance: int = Field(ge=0, description="Balance after the charge.")
-
-
-DATA_MODELS: dict[str, type[EventData]] = {
-    "QueueTokenIssued": QueueTokenIssuedData,
-    "QueueTokenAdmitted": QueueTokenAdmittedData,
-    "QueueTokenExpired": QueueTokenExpiredData,
-    "SeatHeld": SeatHeldData,
-    "SeatReleased": SeatReleasedData,
-    "ReservationConfirmed": ReservationConfirmedData,
-    "ReservationExpired": ReservationExpiredData,
-    "PaymentCompleted": PaymentCompletedData,
-    "BalanceCharged": BalanceChargedData,
-}
-SUPPORTED_VERSIONS = frozenset({1})
+EVENT_TYPES: tuple[type[Event], ...] = (
+    QueueTokenIssued,
+    QueueTokenAdmitted,
+    QueueTokenExpired,
+    SeatHeld,
+    SeatReleased,
+    ReservationConfirmed,
+    ReservationExpired,
+    PaymentCompleted,
+    BalanceCharged,
+)
+EVENT_TYPE_BY_NAME: dict[str, type[Event]] = {cls.__name__: cls for cls in EVENT_TYPES}
+DOCS = Path("docs/events")
 
 
 class InvalidEvent(ValueError):
     """A message that does not match the documented envelope and data schema."""
 
 
-def parse_event(raw: bytes | str, *, topic: str | None = None) -> tuple[Envelope, EventData]:
+def parse_event(raw: bytes | str, *, topic: str | None = None) -> tuple[Envelope, Event]:
     """The envelope and its typed data, or InvalidEvent saying what does not match."""
     try:
         envelope = Envelope.model_validate_json(raw)
     except ValidationError as error:
         raise InvalidEvent(f"envelope: {_first(error)}") from None
-    model = DATA_MODELS.get(envelope.type)
-    if model is None:
+    event_type = EVENT_TYPE_BY_NAME.get(envelope.type)
+    if event_type is None:
         raise InvalidEvent(f"type: unknown event type {envelope.type!r}")
-    if envelope.version not in SUPPORTED_VERSIONS:
+    if envelope.version != event_type.version:
         raise InvalidEvent(f"version: {envelope.version} is not supported")
-    if topic is not None and TOPIC_BY_TYPE[envelope.type] != topic:
+    if topic is not None and event_type.topic != topic:
         raise InvalidEvent(f"type: {envelope.type} does not belong on {topic}")
     try:
-        data = model.model_validate(envelope.data)
+        data = event_type.model_validate(envelope.data)
     except ValidationError as error:
         raise InvalidEvent(f"data: {_first(error)}") from None
     return envelope, data
@@ -134,22 +72,24 @@ def _first(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def event_model(event_type: str) -> type[BaseModel]:
+def event_model(event_type: type[Event]) -> type[BaseModel]:
     """The full envelope of one event type, with `type` fixed and `data` typed."""
+    name = event_type.__name__
     return create_model(
-        event_type,
+        f"{name}Envelope",
         __base__=Envelope,
-        __doc__=f"{event_type} on topic {TOPIC_BY_TYPE[event_type]}.",
-        type=(Literal[event_type], ...),  # type: ignore[arg-type]
-        data=(DATA_MODELS[event_type], ...),
+        __doc__=f"{name} on topic {event_type.topic}.",
+        type=(Literal[name], ...),  # type: ignore[arg-type]  # a Literal built per event type
+        data=(event_type, ...),
     )
 
 
 def schema_documents() -> dict[str, str]:
     """File name -> JSON Schema text, for docs/events/."""
     documents = {"envelope.json": Envelope.model_json_schema()}
-    for event_type in DATA_MODELS:
-        documents[f"{event_type}.json"] = event_model(event_type).model_json_schema()
+    for event_type in EVENT_TYPES:
+        envelope = event_model(event_type).model_json_schema()
+        documents[f"{event_type.__name__}.json"] = {**envelope, "title": event_type.__name__}
     return {name: _dump(schema) for name, schema in documents.items()}
 
 
@@ -158,17 +98,32 @@ def _dump(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def export(directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in schema_documents().items():
-        path = directory / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if the files are stale")
+    parser.add_argument("--out", type=Path, default=DOCS)
+    args = parser.parse_args(argv)
+    documents = schema_documents()
+    committed = {path.name for path in args.out.glob("*.json")}
+    stale = sorted(committed - set(documents))
+    for name, text in documents.items():
+        path = args.out / name
+        if args.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if args.check and stale:
+        print(
+            f"stale in {args.out}: {', '.join(stale)}; run: python -m seatgate.messaging.schemas",
+            file=sys.stderr,
+        )
+        return 1
+    for path in stale:
+        (args.out / path).unlink()
+    return 0
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/events")
-    for path in export(target):
-        print(path)
+    raise SystemExit(main())

@@ -20,6 +20,8 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
+from seatgate.messaging.outbox import APPEND_EVENT_LUA
+
 GROUP = "seatgate-relay"
 
 RENEW_LUA = """
@@ -38,11 +40,12 @@ RECORD_MAX_ENTRIES = 200_000
 # RECORD_MAX_ENTRIES, but never while a re-publish is still to do. KEYS: stream, record,
 # republish. ARGV: group, oldest ms to keep, most entries, then id, topic, key, event of
 # each entry.
-PUBLISHED_LUA = """
+PUBLISHED_LUA = (
+    APPEND_EVENT_LUA
+    + """
 local replaying = redis.call('EXISTS', KEYS[3]) == 1
 for i = 4, #ARGV, 4 do
-  redis.call('XADD', KEYS[2], '*',
-             'topic', ARGV[i + 1], 'key', ARGV[i + 2], 'event', ARGV[i + 3])
+  append_event(KEYS[2], i + 1, nil)
   redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
   redis.call('XDEL', KEYS[1], ARGV[i])
 end
@@ -52,6 +55,7 @@ if not replaying then
 end
 return 1
 """
+)
 
 # Mark the record from `ARGV[1]` ms to its last entry for re-publishing; a re-publish
 # already under way starts again from the older of the two. KEYS: record, republish.

@@ -10,12 +10,23 @@ caller rolls the transaction back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
-from seatgate.messaging.envelope import Envelope
-from seatgate.messaging.outbox import outbox_columns
+from seatgate.db.executor import Executor
+from seatgate.messaging import outbox
+from seatgate.messaging.envelope import Occurrence
 
-PAY_SQL = """
+# Both events get every field this statement decides (ReservationConfirmed's `amount`
+# and PaymentCompleted's `price` included, as they always had on the wire).
+PAID_OUTBOX = outbox.insert_sql(
+    first_param=3,
+    rows="confirmed c, payment p",
+    fill="""jsonb_build_object(
+        'seat_id', c.seat_id, 'schedule_id', c.schedule_id, 'concert_id', c.concert_id,
+        'price', c.price, 'payment_id', p.id, 'amount', p.amount)""",
+)
+
+PAY_SQL = f"""
 WITH confirmed AS (
     UPDATE reservations SET status = 'CONFIRMED', confirmed_at = now()
     WHERE id = $1 AND user_id = $2 AND status = 'HELD' AND expires_at > now()
@@ -38,34 +49,28 @@ WITH confirmed AS (
     INSERT INTO balance_ledger (user_id, delta, reason, ref_id)
     SELECT $2, -p.amount, 'PAYMENT', p.id FROM payment p WHERE p.amount > 0
 ), events AS (
-    -- An empty key means "the seat": reservation events are keyed by seat (in order
-    -- with its holds and releases), and only this row knows the seat.
-    INSERT INTO outbox (event_id, topic, key, event_type, envelope)
-    SELECT e.event_id, e.topic, COALESCE(NULLIF(e.key, ''), 'seat:' || c.seat_id),
-           e.event_type,
-           jsonb_set(e.envelope, '{data}', (e.envelope -> 'data') || jsonb_build_object(
-               'seat_id', c.seat_id, 'schedule_id', c.schedule_id,
-               'concert_id', c.concert_id, 'price', c.price,
-               'payment_id', p.id, 'amount', p.amount))
-    FROM confirmed c, payment p,
-         unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
-             AS e(event_id, topic, key, event_type, envelope)
+    {PAID_OUTBOX}
 )
 SELECT c.id AS reservation_id, c.concert_id, c.price, p.id AS payment_id,
        (SELECT count(*) FROM seat) AS seats_confirmed
 FROM confirmed c LEFT JOIN payment p ON true
-"""
+"""  # noqa: S608 - built from constants, not from input
 
-DIAGNOSE_SQL = """
-SELECT status, expires_at <= now() AS lapsed FROM reservations WHERE id = $1 AND user_id = $2
-"""
+
+class PayAttempt(NamedTuple):
+    """What the statement did to a reservation it could confirm; `payment_id` is None when
+    the balance was short (then nothing but the confirm happened: roll it back)."""
+
+    reservation_id: int
+    concert_id: int
+    price: int
+    payment_id: int | None
+    seats_confirmed: int
 
 
 async def pay(
-    conn: Any, *, reservation_id: int, user_id: int, events: list[Envelope], keys: list[str]
-) -> Any:
-    return await conn.fetchrow(PAY_SQL, reservation_id, user_id, *outbox_columns(events, keys))
-
-
-async def diagnose(conn: Any, reservation_id: int, user_id: int) -> Any:
-    return await conn.fetchrow(DIAGNOSE_SQL, reservation_id, user_id)
+    conn: Executor, *, reservation_id: int, user_id: int, events: list[Occurrence]
+) -> PayAttempt | None:
+    """None when the reservation was not the payer's live hold."""
+    row = await conn.fetchrow(PAY_SQL, reservation_id, user_id, *outbox.columns(events))
+    return None if row is None else PayAttempt(**row)

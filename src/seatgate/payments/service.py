@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
@@ -16,17 +15,13 @@ from seatgate.errors import (
     InsufficientBalance,
     ReservationExpired,
 )
-from seatgate.messaging.envelope import make_event
 from seatgate.observability import metrics
 from seatgate.payments import repository
+from seatgate.payments.events import PaymentCompleted, PaymentRequested
 from seatgate.payments.schemas import Payment
 from seatgate.queue.service import expire_after_payment
-from seatgate.reservations.domain import (
-    ReservationStatus,
-    Transition,
-    fact,
-    payment_refusal,
-)
+from seatgate.reservations import service as reservations
+from seatgate.reservations.events import ReservationConfirmed, Transition, fact
 from seatgate.resources import Resources
 
 log = logging.getLogger("seatgate.payments")
@@ -59,7 +54,9 @@ async def pay(
     return payment
 
 
-async def pay_in(conn: Any, *, user_id: int, reservation_id: int, token_concert_id: int) -> Payment:
+async def pay_in(
+    conn: asyncpg.Connection, *, user_id: int, reservation_id: int, token_concert_id: int
+) -> Payment:
     """The payment inside the caller's transaction; the caller commits, then calls `paid`."""
     try:
         return await _pay(conn, user_id, reservation_id, token_concert_id)
@@ -77,33 +74,29 @@ async def paid(resources: Resources, *, queue_token: str) -> None:
     await _expire_queue_token(resources, queue_token)
 
 
-async def _pay(conn: Any, user_id: int, reservation_id: int, concert_id: int) -> Payment:
-    occurred = fact(reservation_id, Transition.CONFIRMED)
-    base = {"reservation_id": reservation_id, "user_id": user_id}
+async def _pay(
+    conn: asyncpg.Connection, user_id: int, reservation_id: int, concert_id: int
+) -> Payment:
+    # The statement decides seat, price and payment id, and fills them in.
+    requested = PaymentRequested(reservation_id=reservation_id, user_id=user_id)
+    confirmed = fact(reservation_id, Transition.CONFIRMED)
     events = [
-        make_event("ReservationConfirmed", reservation_id, base, fact=occurred),
-        make_event("PaymentCompleted", reservation_id, base, fact=occurred),
+        ReservationConfirmed.partial(requested, fact=confirmed),
+        PaymentCompleted.partial(requested, fact=confirmed),
     ]
-    # Balance events are keyed by user, so charges and payments of one user stay in order.
-    keys = ["", f"user:{user_id}"]
-    row = await repository.pay(
-        conn, reservation_id=reservation_id, user_id=user_id, events=events, keys=keys
-    )
-    if row is None:
-        # Read as its owner: someone else's reservation is as absent as a missing one.
-        found = await repository.diagnose(conn, reservation_id, user_id)
-        raise payment_refusal(
-            status=ReservationStatus(found["status"]) if found else None,
-            lapsed=bool(found and found["lapsed"]),
+    done = await repository.pay(conn, reservation_id=reservation_id, user_id=user_id, events=events)
+    if done is None:
+        raise await reservations.payment_refusal_for(
+            conn, reservation_id=reservation_id, user_id=user_id
         )
-    if row["concert_id"] != concert_id:
+    if done.concert_id != concert_id:
         raise Forbidden("The queue token belongs to another concert")
-    if row["payment_id"] is None:
-        raise InsufficientBalance(f"Balance is below the price {row['price']}")
-    if row["seats_confirmed"] != 1:
+    if done.payment_id is None:
+        raise InsufficientBalance(f"Balance is below the price {done.price}")
+    if done.seats_confirmed != 1:
         # Seat and reservation disagree: refuse rather than confirm a seat we do not hold.
         raise RuntimeError(f"seat of reservation {reservation_id} is not held by it")
-    return Payment(payment_id=row["payment_id"], reservation_id=reservation_id, amount=row["price"])
+    return Payment(payment_id=done.payment_id, reservation_id=reservation_id, amount=done.price)
 
 
 @dataclass(frozen=True)

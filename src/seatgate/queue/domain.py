@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, overload
 
 from seatgate.errors import QueueTokenInvalid
 
@@ -66,6 +66,10 @@ def concert_of_token(secret: str, token: str) -> int:
     return int(concert)
 
 
+@overload
+def from_ms(ms: float) -> datetime: ...
+@overload
+def from_ms(ms: None) -> None: ...
 def from_ms(ms: float | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 

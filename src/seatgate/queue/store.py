@@ -1,4 +1,4 @@
-"""The waiting room in Redis. Every state change and its outbox entry happen in one Lua script.
+"""The waiting room in Redis: its keys, and every read and script, with typed replies.
 
 Per concert `c` (all keys under the deployment prefix):
   queue:seq:c        INCR counter: the FIFO sequence
@@ -10,151 +10,31 @@ Per concert `c` (all keys under the deployment prefix):
   queue:concert:c    "1"/"0" with a short TTL        (concert existence, cached from PostgreSQL)
   queue:token:<t>    hash user_id, concert_id, sequence, status, expires_ms, reason
   queue:concerts     set of concert ids with a queue (what the scheduler walks)
+
+Replies come back typed and decoded (replies.py): no caller reads a reply by position.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
+import redis.asyncio as redis_async
+
+from seatgate.messaging import outbox
+from seatgate.messaging.envelope import Occurrence
+from seatgate.queue import replies, scripts
+from seatgate.queue.replies import (
+    AdmissionView,
+    Candidate,
+    Issued,
+    Refused,
+    Tick,
+    TokenRecord,
+    TokenState,
+)
 from seatgate.resources import Resources
-
-# The status of a token as {user_id, status, sequence, expires_ms, rank, last poll ms, rate};
-# reading a WAITING token's status is its owner polling, which keeps it from going idle.
-STATUS_FN = """
-local function status_of(tkey, waiting, polled, admission, token, now)
-  local h = redis.call('HMGET', tkey, 'user_id', 'status', 'sequence', 'expires_ms')
-  local rank = -1
-  local seen = false
-  if h[2] == 'WAITING' then
-    redis.call('ZADD', polled, 'XX', now, token)
-    rank = redis.call('ZRANK', waiting, token) or -1
-    seen = redis.call('ZSCORE', polled, token)
-  end
-  return {h[1], h[2], h[3], h[4] or false, rank, seen, redis.call('HGET', admission, 'rate')}
-end
-"""
-
-# KEYS: concert, users, seq, waiting, polled, token, concerts, outbox, admission
-# ARGV: token key prefix, token, user_id, concert_id, now_ms, envelope, topic
-ISSUE_LUA = (
-    STATUS_FN
-    + """
-local known = redis.call('GET', KEYS[1])
-if not known then return {'UNCACHED'} end
-if known ~= '1' then return {'UNKNOWN'} end
-local existing = redis.call('HGET', KEYS[2], ARGV[3])
-if existing then
-  local tkey = ARGV[1] .. existing
-  local h = redis.call('HMGET', tkey, 'status', 'expires_ms')
-  -- An ACTIVE token past its expiry is over, though the scheduler has not swept it yet
-  -- (it will, and frees its slot): the user gets a new place in line, not a dead token.
-  local lapsed = h[1] == 'ACTIVE' and h[2] and tonumber(h[2]) <= tonumber(ARGV[5])
-  if (h[1] == 'WAITING' or h[1] == 'ACTIVE') and not lapsed then
-    return {'EXISTING', existing, status_of(tkey, KEYS[4], KEYS[5], KEYS[9], existing, ARGV[5])}
-  end
-end
-local seq = redis.call('INCR', KEYS[3])
-redis.call('HSET', KEYS[6], 'user_id', ARGV[3], 'concert_id', ARGV[4], 'sequence', seq,
-           'status', 'WAITING')
-redis.call('ZADD', KEYS[4], seq, ARGV[2])
-redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
-redis.call('SADD', KEYS[7], ARGV[4])
-local event = cjson.decode(ARGV[6])
-event['data']['sequence'] = seq
-redis.call('XADD', KEYS[8], '*', 'topic', ARGV[7], 'key', ARGV[4], 'event', cjson.encode(event))
-return {'NEW', ARGV[2], status_of(KEYS[6], KEYS[4], KEYS[5], KEYS[9], ARGV[2], ARGV[5])}
-"""
-)
-
-# KEYS: token, waiting, polled, admission
-# ARGV: token, now_ms, user_id of the caller (only the owner's poll keeps a token alive)
-POLL_LUA = (
-    STATUS_FN
-    + """
-local owner = redis.call('HGET', KEYS[1], 'user_id')
-if not owner then return false end
-if owner ~= ARGV[3] then return {owner} end
-return status_of(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])
-"""
-)
-
-# KEYS: waiting, polled, active, admission, outbox, token keys...
-# ARGV: expected last_ms ('' = none), now_ms, allowance, max_active, weight, elapsed s,
-#       default rate, burst, topic, concert_id, then per candidate: token, expires_ms, envelope
-ADMIT_LUA = """
-local last = redis.call('HGET', KEYS[4], 'last_ms') or ''
-if last ~= ARGV[1] then return -1 end
-local max_active = tonumber(ARGV[4])
-local had_demand = redis.call('ZCARD', KEYS[1]) > 0
-local admitted = 0
-local n = (#ARGV - 10) / 3
-for i = 1, n do
-  local token = ARGV[10 + 3 * i - 2]
-  if redis.call('ZCARD', KEYS[3]) >= max_active then break end
-  if redis.call('ZSCORE', KEYS[1], token) then
-    local expires = ARGV[10 + 3 * i - 1]
-    redis.call('ZREM', KEYS[1], token)
-    redis.call('ZREM', KEYS[2], token)
-    redis.call('ZADD', KEYS[3], expires, token)
-    redis.call('HSET', KEYS[5 + i], 'status', 'ACTIVE', 'expires_ms', expires)
-    redis.call('XADD', KEYS[5], '*', 'topic', ARGV[9], 'key', ARGV[10],
-               'event', ARGV[10 + 3 * i])
-    admitted = admitted + 1
-  end
-end
-local carry = tonumber(ARGV[3]) - admitted
--- Unused allowance is kept only while it could not be spent because a candidate left;
--- an empty line or a full house must not bank admissions for a later burst.
-if redis.call('ZCARD', KEYS[1]) == 0 or redis.call('ZCARD', KEYS[3]) >= max_active then
-  carry = math.min(carry, 1)
-end
-carry = math.min(carry, tonumber(ARGV[8]))
-local elapsed = tonumber(ARGV[6])
-local rate = tonumber(redis.call('HGET', KEYS[4], 'rate') or ARGV[7])
-if had_demand and elapsed > 0 then
-  rate = rate + tonumber(ARGV[5]) * (admitted / elapsed - rate)
-end
-redis.call('HSET', KEYS[4], 'last_ms', ARGV[2], 'carry', tostring(carry),
-           'rate', tostring(rate))
-return admitted
-"""
-
-# KEYS: waiting, polled, active, users, outbox, token keys...
-# ARGV: mode (any | active | idle), cutoff_ms, now_ms, retention s, topic, concert_id,
-#       reason, then per token: token, envelope
-EXPIRE_LUA = """
-local mode = ARGV[1]
-local cutoff = tonumber(ARGV[2])
-local expired = {}
-local n = (#ARGV - 7) / 2
-for i = 1, n do
-  local token = ARGV[7 + 2 * i - 1]
-  local tkey = KEYS[5 + i]
-  local h = redis.call('HMGET', tkey, 'status', 'user_id')
-  local live = h[1] == 'WAITING' or h[1] == 'ACTIVE'
-  if live and mode == 'active' then
-    local due = redis.call('ZSCORE', KEYS[3], token)
-    live = due ~= false and tonumber(due) <= cutoff
-  elseif live and mode == 'idle' then
-    local seen = redis.call('ZSCORE', KEYS[2], token)
-    live = h[1] == 'WAITING' and seen ~= false and tonumber(seen) <= cutoff
-  end
-  if live then
-    redis.call('ZREM', KEYS[1], token)
-    redis.call('ZREM', KEYS[2], token)
-    redis.call('ZREM', KEYS[3], token)
-    redis.call('HSET', tkey, 'status', 'EXPIRED', 'expires_ms', ARGV[3], 'reason', ARGV[7])
-    redis.call('EXPIRE', tkey, ARGV[4])
-    if redis.call('HGET', KEYS[4], h[2]) == token then redis.call('HDEL', KEYS[4], h[2]) end
-    redis.call('XADD', KEYS[5], '*', 'topic', ARGV[5], 'key', ARGV[6],
-               'event', ARGV[7 + 2 * i])
-    expired[#expired + 1] = token
-  end
-end
-return expired
-"""
 
 
 @dataclass(frozen=True)
@@ -169,18 +49,14 @@ class ConcertKeys:
 
 
 class QueueStore:
-    """Key naming and the registered scripts, bound to one process's Redis client."""
+    """Key naming, reads and scripts over one process's Redis client."""
 
     def __init__(self, resources: Resources) -> None:
-        self.redis = resources.redis
+        self.redis: redis_async.Redis = resources.redis
         self._key = resources.key
         self.outbox = resources.key("outbox")
         self.concerts = resources.key("queue", "concerts")
         self.token_prefix = resources.key("queue", "token", "")
-        self.issue = self.redis.register_script(ISSUE_LUA)
-        self.poll = self.redis.register_script(POLL_LUA)
-        self.admit = self.redis.register_script(ADMIT_LUA)
-        self.expire = self.redis.register_script(EXPIRE_LUA)
 
     def for_concert(self, concert_id: int) -> ConcertKeys:
         def key(name: str) -> str:
@@ -199,20 +75,138 @@ class QueueStore:
     def token_key(self, token: str) -> str:
         return self.token_prefix + token
 
+    async def issue(
+        self, concert_id: int, *, token: str, user_id: int, now_ms: int, event: Occurrence
+    ) -> Issued | Refused:
+        """The user's live token for the concert, `token` if there was none (`new`)."""
+        keys = self.for_concert(concert_id)
+        script_keys = [keys.concert, keys.users, keys.seq, keys.waiting, keys.polled]
+        script_keys += [self.token_key(token), self.concerts, self.outbox, keys.admission]
+        args: list[scripts.Arg] = [self.token_prefix, token, user_id, concert_id, now_ms]
+        args += outbox.stream_args([event])
+        reply = replies.as_list(await scripts.ISSUE(self.redis, script_keys, args))
+        kind = replies.text(reply[0])
+        if kind not in ("NEW", "EXISTING"):
+            return Refused(str(kind))
+        return Issued(kind == "NEW", replies.text(reply[1]) or token, replies.state(reply[2]))
 
-_stores: dict[tuple[int, str], QueueStore] = {}
+    async def poll(
+        self, concert_id: int, *, token: str, user_id: int, now_ms: int
+    ) -> TokenState | Refused:
+        """The owner's status read: it keeps a WAITING token from going idle."""
+        keys = self.for_concert(concert_id)
+        script_keys = [self.token_key(token), keys.waiting, keys.polled, keys.admission]
+        reply = await scripts.POLL(self.redis, script_keys, [token, now_ms, user_id])
+        if reply is None:
+            return Refused.NO_TOKEN
+        values = replies.as_list(reply)
+        return Refused.NOT_OWNER if len(values) == 1 else replies.state(values)
 
+    async def token(self, token: str) -> TokenRecord | None:
+        owner, status, sequence, expires = await self.redis.hmget(
+            self.token_key(token), ["user_id", "status", "sequence", "expires_ms"]
+        )
+        if owner is None:
+            return None
+        return TokenRecord(
+            int(owner), replies.text(status), replies.required_int(sequence), replies.ms(expires)
+        )
 
-def store_of(resources: Resources) -> QueueStore:
-    """One QueueStore per Redis client and prefix, so scripts are registered once."""
-    slot = (id(resources.redis), resources.settings.redis_key_prefix)
-    store = _stores.get(slot)
-    if store is None or store.redis is not resources.redis:
-        store = _stores[slot] = QueueStore(resources)
-    return store
+    async def owner(self, token: str) -> int | None:
+        owner = await self.redis.hget(self.token_key(token), "user_id")
+        return None if owner is None else int(owner)
 
+    async def owners(self, tokens: Sequence[str]) -> list[tuple[str, int]]:
+        """The tokens that still exist, with their owners, in the order given."""
+        if not tokens:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for token in tokens:
+            pipe.hget(self.token_key(token), "user_id")
+        owners = await pipe.execute()
+        return [
+            (token, int(owner))
+            for token, owner in zip(tokens, owners, strict=True)
+            if owner is not None
+        ]
 
-def as_text(value: Any) -> str | None:
-    if value is None or value is False:
-        return None
-    return value.decode() if isinstance(value, bytes) else str(value)
+    async def cache_concert(self, concert_id: int, *, exists: bool, seconds: int) -> None:
+        await self.redis.set(
+            self.for_concert(concert_id).concert, "1" if exists else "0", ex=seconds
+        )
+
+    async def concert_ids(self) -> list[int]:
+        return sorted(int(member) for member in await self.redis.smembers(self.concerts))
+
+    async def admission(self, concert_id: int) -> AdmissionView:
+        keys = self.for_concert(concert_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hmget(keys.admission, ["last_ms", "carry"])
+        pipe.zcard(keys.active)
+        pipe.zcard(keys.waiting)
+        (last, carry), active, waiting = await pipe.execute()
+        return AdmissionView(
+            None if last is None else int(last), float(carry or 0), int(active), int(waiting)
+        )
+
+    async def head(self, concert_id: int, count: int) -> list[Candidate]:
+        """The first `count` waiting tokens, oldest first, with their sequence and owner."""
+        if count <= 0:
+            return []
+        waiting = self.for_concert(concert_id).waiting
+        head = await self.redis.zrange(waiting, 0, count - 1, withscores=True)
+        # redis-py types the reply without its WITHSCORES shape: (member, score) pairs.
+        pairs = cast(list[tuple[bytes, float]], head)
+        sequences = {replies.text(member) or "": int(score) for member, score in pairs}
+        owned = await self.owners(list(sequences))
+        return [Candidate(token, sequences[token], owner) for token, owner in owned]
+
+    async def due(
+        self, concert_id: int, *, now_ms: int, idle_cutoff_ms: int, limit: int
+    ) -> tuple[list[str], list[str]]:
+        """ACTIVE tokens past their expiry, and tokens not polled since the cutoff."""
+        keys = self.for_concert(concert_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zrangebyscore(keys.active, "-inf", now_ms, start=0, num=limit)
+        pipe.zrangebyscore(keys.polled, "-inf", idle_cutoff_ms, start=0, num=limit)
+        due_active, idle = await pipe.execute()
+        return [replies.text(m) or "" for m in due_active], [replies.text(m) or "" for m in idle]
+
+    async def admit(
+        self,
+        concert_id: int,
+        tick: Tick,
+        candidates: Sequence[tuple[Candidate, int, Occurrence]],
+    ) -> int:
+        """Admit the candidates still waiting, each until its expiry ms; how many were,
+        or -1 when the tick was not applied (see `Tick`)."""
+        keys = self.for_concert(concert_id)
+        last = "" if tick.expected_last_ms is None else tick.expected_last_ms
+        args: list[scripts.Arg] = [last, *tick[1:]]
+        for candidate, expires_ms, event in candidates:
+            args += [candidate.token, expires_ms, *outbox.stream_args([event])]
+        script_keys = [keys.waiting, keys.polled, keys.active, keys.admission, self.outbox]
+        script_keys += [self.token_key(candidate.token) for candidate, _, _ in candidates]
+        return replies.integer(await scripts.ADMIT(self.redis, script_keys, args))
+
+    async def expire(
+        self,
+        concert_id: int,
+        *,
+        mode: str,
+        cutoff_ms: int,
+        now_ms: int,
+        retention_seconds: int,
+        reason: str,
+        tokens: Sequence[tuple[str, Occurrence]],
+    ) -> list[str]:
+        """Expire the live tokens given (mode `any`, or `active`/`idle` if still due at
+        `cutoff_ms`); the tokens expired."""
+        keys = self.for_concert(concert_id)
+        args: list[scripts.Arg] = [mode, cutoff_ms, now_ms, retention_seconds, reason]
+        for token, event in tokens:
+            args += [token, *outbox.stream_args([event])]
+        script_keys = [keys.waiting, keys.polled, keys.active, keys.users, self.outbox]
+        script_keys += [self.token_key(token) for token, _ in tokens]
+        expired = replies.as_list(await scripts.EXPIRE(self.redis, script_keys, args))
+        return [replies.text(token) or "" for token in expired]

@@ -24,25 +24,12 @@ class ReservationStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class Transition(StrEnum):
-    """What happened to a reservation; with its id, the `fact` of its events."""
-
-    HELD = "held"
-    CONFIRMED = "confirmed"
-    EXPIRED = "expired"
-
-
 def effective_status(
     status: ReservationStatus, expires_at: datetime, now: datetime
 ) -> ReservationStatus:
     if status is ReservationStatus.HELD and expires_at <= now:
         return ReservationStatus.EXPIRED
     return status
-
-
-def fact(reservation_id: int, transition: Transition) -> str:
-    """Each transition happens at most once per reservation, so this names it uniquely."""
-    return f"reservation:{reservation_id}:{transition.value}"
 
 
 def payment_refusal(*, status: ReservationStatus | None, lapsed: bool) -> DomainError:

@@ -8,16 +8,25 @@ re-check the guard against the winner's version); the partial unique index
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import NamedTuple
 
-from seatgate.messaging.envelope import Envelope
-from seatgate.messaging.outbox import INSERT_SQL, outbox_columns
+from seatgate.db.executor import Executor
+from seatgate.messaging import outbox
+from seatgate.messaging.envelope import Occurrence
 
 NEXT_ID_SQL = "SELECT nextval(pg_get_serial_sequence('reservations', 'id'))"
 
+# The SeatHeld row, completed with the price and expiry the hold statement decides.
+SEAT_HELD_OUTBOX = outbox.insert_sql(
+    first_param=7,
+    rows="reservation r",
+    fill="jsonb_build_object('price', r.price, 'expires_at', r.expires_at)",
+)
+
 # One statement, so one transaction and one round trip: guarded seat update, the
-# reservation, and its SeatHeld outbox row (price and expiry filled in by the row).
-HOLD_SQL = """
+# reservation, and its SeatHeld outbox row.
+HOLD_SQL = f"""
 WITH target AS (
     SELECT s.id, sc.concert_id, r.id AS lapsed_id
     FROM seats s
@@ -39,17 +48,11 @@ WITH target AS (
     FROM held h
     RETURNING id, price, expires_at
 ), event AS (
-    INSERT INTO outbox (event_id, topic, key, event_type, envelope)
-    SELECT e.event_id, e.topic, e.key, e.event_type,
-           jsonb_set(e.envelope, '{data}', (e.envelope -> 'data')
-                     || jsonb_build_object('price', r.price, 'expires_at', r.expires_at))
-    FROM reservation r,
-         unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::jsonb[])
-             AS e(event_id, topic, key, event_type, envelope)
+    {SEAT_HELD_OUTBOX}
 )
 SELECT t.concert_id, t.lapsed_id, r.id AS reservation_id, r.price, r.expires_at
 FROM target t LEFT JOIN reservation r ON true
-"""
+"""  # noqa: S608 - built from constants, not from input
 
 # The partial index reservations_held_expiry_idx serves `status = 'HELD' ORDER BY
 # expires_at`, so a sweep reads only expired holds; SKIP LOCKED steps over holds a
@@ -81,13 +84,58 @@ SELECT id AS reservation_id, user_id, seat_id, schedule_id, concert_id, price, s
 FROM reservations WHERE id = $1
 """
 
+PAYMENT_STATE_SQL = """
+SELECT status, expires_at <= now() AS lapsed FROM reservations WHERE id = $1 AND user_id = $2
+"""
 
-async def next_reservation_id(conn: Any) -> int:
+
+class Held(NamedTuple):
+    reservation_id: int
+    price: int
+    expires_at: datetime
+
+
+class HoldAttempt(NamedTuple):
+    """What the hold statement found: the seat's concert, the lapsed hold still on it (if
+    the sweep has not released it yet), and the hold made, if the guard let it through."""
+
+    concert_id: int
+    lapsed_id: int | None
+    held: Held | None
+
+
+class ExpiredHold(NamedTuple):
+    reservation_id: int
+    user_id: int
+    seat_id: int
+    schedule_id: int
+    concert_id: int
+
+
+class StoredReservation(NamedTuple):
+    reservation_id: int
+    user_id: int
+    seat_id: int
+    schedule_id: int
+    concert_id: int
+    price: int
+    status: str
+    expires_at: datetime
+    confirmed_at: datetime | None
+    read_at: datetime
+
+
+class PaymentState(NamedTuple):
+    status: str
+    lapsed: bool
+
+
+async def next_reservation_id(conn: Executor) -> int:
     return int(await conn.fetchval(NEXT_ID_SQL))
 
 
 async def hold(
-    conn: Any,
+    conn: Executor,
     *,
     reservation_id: int,
     seat_id: int,
@@ -95,10 +143,10 @@ async def hold(
     user_id: int,
     concert_id: int,
     ttl_seconds: float,
-    event: Envelope,
-    event_key: str,
-) -> Any:
-    return await conn.fetchrow(
+    event: Occurrence,
+) -> HoldAttempt | None:
+    """None when the schedule has no such seat."""
+    row = await conn.fetchrow(
         HOLD_SQL,
         reservation_id,
         seat_id,
@@ -106,22 +154,30 @@ async def hold(
         user_id,
         concert_id,
         ttl_seconds,
-        *outbox_columns([event], [event_key]),
+        *outbox.columns([event]),
     )
+    if row is None:
+        return None
+    held = None
+    if row["reservation_id"] is not None:
+        held = Held(row["reservation_id"], row["price"], row["expires_at"])
+    return HoldAttempt(row["concert_id"], row["lapsed_id"], held)
 
 
-async def expire_due(conn: Any, *, limit: int) -> list[Any]:
-    return list(await conn.fetch(EXPIRE_DUE_SQL, limit))
+async def expire_due(conn: Executor, *, limit: int) -> list[ExpiredHold]:
+    return [ExpiredHold(*row) for row in await conn.fetch(EXPIRE_DUE_SQL, limit)]
 
 
-async def expire_one(conn: Any, reservation_id: int) -> list[Any]:
-    return list(await conn.fetch(EXPIRE_ONE_SQL, 1, reservation_id))
+async def expire_one(conn: Executor, reservation_id: int) -> list[ExpiredHold]:
+    return [ExpiredHold(*row) for row in await conn.fetch(EXPIRE_ONE_SQL, 1, reservation_id)]
 
 
-async def record_events(conn: Any, events: list[Envelope], keys: list[str]) -> None:
-    if events:
-        await conn.execute(INSERT_SQL, *outbox_columns(events, keys))
+async def get(conn: Executor, reservation_id: int) -> StoredReservation | None:
+    row = await conn.fetchrow(GET_SQL, reservation_id)
+    return None if row is None else StoredReservation(*row)
 
 
-async def get(conn: Any, reservation_id: int) -> Any:
-    return await conn.fetchrow(GET_SQL, reservation_id)
+async def payment_state(conn: Executor, reservation_id: int, user_id: int) -> PaymentState | None:
+    """The payer's reservation as a refused payment finds it; None if it is not theirs."""
+    row = await conn.fetchrow(PAYMENT_STATE_SQL, reservation_id, user_id)
+    return None if row is None else PaymentState(*row)

@@ -3,36 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
+from seatgate.db.executor import Executor
 from seatgate.db.unit_of_work import UnitOfWork
 from seatgate.errors import DomainError, NotFound, SeatUnavailable
-from seatgate.messaging.envelope import Envelope, make_event
+from seatgate.messaging import outbox
+from seatgate.messaging.envelope import Occurrence
 from seatgate.observability import metrics
 from seatgate.reservations import repository
 from seatgate.reservations.domain import (
     RESERVATION_NOT_FOUND,
     ReservationStatus,
-    Transition,
     effective_status,
-    fact,
     hold_refusal,
+    payment_refusal,
 )
+from seatgate.reservations.events import (
+    ReservationEvent,
+    ReservationExpired,
+    SeatHeld,
+    SeatReleased,
+    Transition,
+    fact,
+)
+from seatgate.reservations.repository import ExpiredHold
 from seatgate.reservations.schemas import HeldSeat, Reservation
 from seatgate.settings import Settings
 
 EXPIRY_BATCH = 500
 
-
-def seat_key(seat_id: int) -> str:
-    """Kafka key of reservation events: one seat's holds and releases stay in order."""
-    return f"seat:{seat_id}"
+# A connection that can open a transaction: a unit of work's, or one checked out for a hold.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 async def hold_seat(
-    pool: Any,
+    pool: asyncpg.Pool,
     settings: Settings,
     *,
     user_id: int,
@@ -41,7 +49,8 @@ async def hold_seat(
     token_concert_id: int,
 ) -> HeldSeat:
     """Without an Idempotency-Key: no transaction around it, the hold is one statement."""
-    # One connection for every statement: each pool checkout costs a reset round trip.
+    # One checkout for the id draw, the hold and a lapsed hold's release: under load each
+    # checkout waits its turn in the pool's queue again.
     async with pool.acquire() as conn:
         held = await hold_seat_in(
             conn,
@@ -56,7 +65,7 @@ async def hold_seat(
 
 
 async def hold_seat_in(
-    conn: Any,
+    conn: Connection,
     settings: Settings,
     *,
     user_id: int,
@@ -91,60 +100,80 @@ def counted_hold() -> None:
 
 
 async def _hold(
-    conn: Any, settings: Settings, *, user_id: int, schedule_id: int, seat_id: int, concert_id: int
+    conn: Connection,
+    settings: Settings,
+    *,
+    user_id: int,
+    schedule_id: int,
+    seat_id: int,
+    concert_id: int,
 ) -> HeldSeat:
     for attempt in range(2):
-        reservation_id = await repository.next_reservation_id(conn)
-        event = _seat_held(reservation_id, user_id, schedule_id, seat_id, concert_id)
-        try:
-            row = await repository.hold(
-                conn,
-                reservation_id=reservation_id,
-                seat_id=seat_id,
-                schedule_id=schedule_id,
-                user_id=user_id,
-                concert_id=concert_id,
-                ttl_seconds=float(settings.hold_ttl_seconds),
-                event=event,
-                event_key=seat_key(seat_id),
-            )
-        except asyncpg.UniqueViolationError:
-            # reservations_one_live_per_seat: another live reservation has the seat.
-            raise SeatUnavailable() from None
-        except asyncpg.ForeignKeyViolationError:
-            # Seat, schedule and concert come from the statement's own join: only the
-            # user can be missing (a signed token older than this database).
-            raise NotFound("User not found") from None
+        reservation = ReservationEvent(
+            reservation_id=await repository.next_reservation_id(conn),
+            user_id=user_id,
+            seat_id=seat_id,
+            schedule_id=schedule_id,
+            concert_id=concert_id,
+        )
+        found = await _try_hold(conn, reservation, ttl_seconds=float(settings.hold_ttl_seconds))
         refusal = hold_refusal(
-            seat_found=row is not None,
-            seat_concert_id=row["concert_id"] if row else None,
+            seat_found=found is not None,
+            seat_concert_id=found.concert_id if found else None,
             token_concert_id=concert_id,
         )
         if refusal is not None:
             raise refusal
-        if row["reservation_id"] is not None:
+        assert found is not None  # hold_refusal refuses a missing seat
+        if found.held is not None:
             return HeldSeat(
-                reservation_id=row["reservation_id"],
+                reservation_id=found.held.reservation_id,
                 status=ReservationStatus.HELD,
                 seat_id=seat_id,
                 schedule_id=schedule_id,
-                price=row["price"],
-                expires_at=row["expires_at"],
+                price=found.held.price,
+                expires_at=found.held.expires_at,
             )
-        if row["lapsed_id"] is None or attempt:
+        if found.lapsed_id is None or attempt:
             break
         # The seat's hold lapsed but no sweep has run yet: release it now through the
         # sweep's own guarded statement, then try once more. On this connection, so a
         # keyed hold needs no second one (its release commits or rolls back with it).
-        await _expire_hold_in(conn, reservation_id=row["lapsed_id"])
+        await _expire_hold_in(conn, reservation_id=found.lapsed_id)
     raise SeatUnavailable()
+
+
+async def _try_hold(
+    conn: Connection, reservation: ReservationEvent, *, ttl_seconds: float
+) -> repository.HoldAttempt | None:
+    """The hold statement; the constraints it may break, as the answers they mean."""
+    held = fact(reservation.reservation_id, Transition.HELD)
+    try:
+        return await repository.hold(
+            conn,
+            reservation_id=reservation.reservation_id,
+            seat_id=reservation.seat_id,
+            schedule_id=reservation.schedule_id,
+            user_id=reservation.user_id,
+            concert_id=reservation.concert_id,
+            ttl_seconds=ttl_seconds,
+            # The statement decides the price and the expiry, and fills them in.
+            event=SeatHeld.partial(reservation, fact=held),
+        )
+    except asyncpg.UniqueViolationError:
+        # reservations_one_live_per_seat: another live reservation has the seat.
+        raise SeatUnavailable() from None
+    except asyncpg.ForeignKeyViolationError:
+        # Seat, schedule and concert come from the statement's own join: only the
+        # user can be missing (a signed token older than this database).
+        raise NotFound("User not found") from None
 
 
 @dataclass(frozen=True)
 class HoldSeat:
     """A hold as a command an Idempotency-Key can wrap (see `idempotency.service`)."""
 
-    pool: Any
+    pool: asyncpg.Pool
     settings: Settings
     user_id: int
     schedule_id: int
@@ -169,78 +198,63 @@ class HoldSeat:
         }
 
 
-def _seat_held(
-    reservation_id: int, user_id: int, schedule_id: int, seat_id: int, concert_id: int
-) -> Envelope:
-    data = {
-        "reservation_id": reservation_id,
-        "user_id": user_id,
-        "seat_id": seat_id,
-        "schedule_id": schedule_id,
-        "concert_id": concert_id,
-    }
-    # price and expires_at are added by the statement that decides them.
-    return make_event("SeatHeld", reservation_id, data, fact=fact(reservation_id, Transition.HELD))
-
-
-async def expire_holds(pool: Any, *, limit: int = EXPIRY_BATCH) -> int:
+async def expire_holds(pool: asyncpg.Pool, *, limit: int = EXPIRY_BATCH) -> int:
     """Release one batch of lapsed holds; returns how many (the scheduler calls it)."""
     async with UnitOfWork(pool) as uow:
-        rows = await repository.expire_due(uow.conn, limit=limit)
-        await _record_expiry(uow.conn, rows)
+        expired = await repository.expire_due(uow.conn, limit=limit)
+        await outbox.append(uow.conn, _expiry_events(expired))
         await uow.commit()
-    metrics.holds_expired_total.inc(len(rows))
-    return len(rows)
+    metrics.holds_expired_total.inc(len(expired))
+    return len(expired)
 
 
-async def _expire_hold_in(conn: Any, *, reservation_id: int) -> bool:
+async def _expire_hold_in(conn: Connection, *, reservation_id: int) -> bool:
     """Release one lapsed hold now; False if it was not a lapsed hold (anymore).
 
     Its own transaction, or a savepoint inside the caller's: the release and its
     events are written together either way.
     """
     async with conn.transaction():
-        rows = await repository.expire_one(conn, reservation_id)
-        await _record_expiry(conn, rows)
-    metrics.holds_expired_total.inc(len(rows))
-    return bool(rows)
+        expired = await repository.expire_one(conn, reservation_id)
+        await outbox.append(conn, _expiry_events(expired))
+    metrics.holds_expired_total.inc(len(expired))
+    return bool(expired)
 
 
-async def _record_expiry(conn: Any, rows: list[Any]) -> None:
-    events: list[Envelope] = []
-    keys: list[str] = []
-    for row in rows:
-        data = {
-            "reservation_id": row["reservation_id"],
-            "user_id": row["user_id"],
-            "seat_id": row["seat_id"],
-            "schedule_id": row["schedule_id"],
-            "concert_id": row["concert_id"],
-        }
-        occurred = fact(row["reservation_id"], Transition.EXPIRED)
-        events.append(
-            make_event(
-                "SeatReleased", row["reservation_id"], {**data, "reason": "EXPIRED"}, fact=occurred
-            )
-        )
-        events.append(make_event("ReservationExpired", row["reservation_id"], data, fact=occurred))
-        keys += [seat_key(row["seat_id"])] * 2
-    await repository.record_events(conn, events, keys)
+def _expiry_events(expired: list[ExpiredHold]) -> list[Occurrence]:
+    events = []
+    for hold in expired:
+        reservation = hold._asdict()
+        occurred = fact(hold.reservation_id, Transition.EXPIRED)
+        events += [
+            SeatReleased(**reservation, reason="EXPIRED").occurred(fact=occurred),
+            ReservationExpired(**reservation).occurred(fact=occurred),
+        ]
+    return events
 
 
-async def get_reservation(pool: Any, *, user_id: int, reservation_id: int) -> Reservation:
-    row = await repository.get(pool, reservation_id)
-    if row is None or row["user_id"] != user_id:
+async def get_reservation(pool: Executor, *, user_id: int, reservation_id: int) -> Reservation:
+    found = await repository.get(pool, reservation_id)
+    if found is None or found.user_id != user_id:
         # Someone else's reservation is indistinguishable from a missing one.
         raise NotFound(RESERVATION_NOT_FOUND)
-    status = effective_status(ReservationStatus(row["status"]), row["expires_at"], row["read_at"])
+    status = effective_status(ReservationStatus(found.status), found.expires_at, found.read_at)
     return Reservation(
-        reservation_id=row["reservation_id"],
+        reservation_id=found.reservation_id,
         status=status,
-        seat_id=row["seat_id"],
-        schedule_id=row["schedule_id"],
-        concert_id=row["concert_id"],
-        price=row["price"],
-        expires_at=row["expires_at"],
-        confirmed_at=row["confirmed_at"],
+        seat_id=found.seat_id,
+        schedule_id=found.schedule_id,
+        concert_id=found.concert_id,
+        price=found.price,
+        expires_at=found.expires_at,
+        confirmed_at=found.confirmed_at,
+    )
+
+
+async def payment_refusal_for(conn: Executor, *, reservation_id: int, user_id: int) -> DomainError:
+    """Why a payment's guarded confirm matched no row, read as the payer sees it."""
+    state = await repository.payment_state(conn, reservation_id, user_id)
+    return payment_refusal(
+        status=ReservationStatus(state.status) if state else None,
+        lapsed=bool(state and state.lapsed),
     )

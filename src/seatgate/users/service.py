@@ -4,22 +4,22 @@ their balance."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
+from seatgate.db.executor import Executor
 from seatgate.db.unit_of_work import UnitOfWork
 from seatgate.errors import NotFound, ValidationFailed
 from seatgate.identity.tokens import issue_user_token
-from seatgate.messaging.envelope import make_event
-from seatgate.messaging.outbox import record
+from seatgate.messaging import outbox
 from seatgate.settings import Settings
 from seatgate.users import repository
+from seatgate.users.events import BalanceCharged
 from seatgate.users.schemas import Balance, CreatedUser
 
 
 async def create_user(
-    pool: Any, settings: Settings, *, balance: int = 0, name: str = ""
+    pool: asyncpg.Pool, settings: Settings, *, balance: int = 0, name: str = ""
 ) -> CreatedUser:
     async with UnitOfWork(pool) as uow:
         user_id = await repository.insert_user(uow.conn, name=name, balance=balance)
@@ -27,7 +27,7 @@ async def create_user(
     return CreatedUser(user_id=user_id, token=issue_user_token(settings, user_id))
 
 
-async def get_balance(pool: Any, *, user_id: int) -> Balance:
+async def get_balance(pool: asyncpg.Pool, *, user_id: int) -> Balance:
     balance = await repository.fetch_balance(pool, user_id)
     if balance is None:
         # A validly signed token for a user that does not exist here.
@@ -35,14 +35,16 @@ async def get_balance(pool: Any, *, user_id: int) -> Balance:
     return Balance(user_id=user_id, balance=balance)
 
 
-async def charge_balance(pool: Any, settings: Settings, *, user_id: int, amount: int) -> Balance:
+async def charge_balance(
+    pool: asyncpg.Pool, settings: Settings, *, user_id: int, amount: int
+) -> Balance:
     async with UnitOfWork(pool) as uow:
         balance = await charge_in(uow.conn, settings, user_id=user_id, amount=amount)
         await uow.commit()
     return balance
 
 
-async def charge_in(conn: Any, settings: Settings, *, user_id: int, amount: int) -> Balance:
+async def charge_in(conn: Executor, settings: Settings, *, user_id: int, amount: int) -> Balance:
     """The charge inside the caller's transaction: balance, ledger row and event together."""
     if not 0 < amount <= settings.max_charge_amount:
         raise ValidationFailed(
@@ -52,13 +54,8 @@ async def charge_in(conn: Any, settings: Settings, *, user_id: int, amount: int)
     row = await repository.charge(conn, user_id, amount)
     if row is None:
         raise NotFound("User not found")
-    event = make_event(
-        "BalanceCharged",
-        user_id,
-        {"user_id": user_id, "amount": amount, "balance": row.balance},
-        fact=f"ledger:{row.ledger_id}",
-    )
-    await record(conn, event, key=f"user:{user_id}")
+    charged = BalanceCharged(user_id=user_id, amount=amount, balance=row.balance)
+    await outbox.append(conn, [charged.occurred(fact=f"ledger:{row.ledger_id}")])
     return Balance(user_id=user_id, balance=row.balance)
 
 
@@ -66,7 +63,7 @@ async def charge_in(conn: Any, settings: Settings, *, user_id: int, amount: int)
 class ChargeBalance:
     """A charge as a command an Idempotency-Key can wrap (see `idempotency.service`)."""
 
-    pool: Any
+    pool: asyncpg.Pool
     settings: Settings
     user_id: int
     amount: int
