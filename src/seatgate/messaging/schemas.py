@@ -40,6 +40,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
 )
 EVENT_TYPE_BY_NAME: dict[str, type[Event]] = {cls.__name__: cls for cls in EVENT_TYPES}
 DOCS = Path("docs/events")
+RUN = "python -m seatgate.messaging.schemas"
 
 
 class InvalidEvent(ValueError):
@@ -93,7 +94,7 @@ def schema_documents() -> dict[str, str]:
     return {name: _dump(schema) for name, schema in documents.items()}
 
 
-def _dump(schema: dict[str, Any]) -> str:
+def _dump(schema: dict[str, Any]) -> str:  # JSON Schema, as pydantic types it
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -104,25 +105,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DOCS)
     args = parser.parse_args(argv)
     documents = schema_documents()
-    committed = {path.name for path in args.out.glob("*.json")}
-    stale = sorted(committed - set(documents))
+    # A file of an event type that no longer exists is stale too.
+    leftover = sorted({path.name for path in args.out.glob("*.json")} - set(documents))
+    if args.check:
+        stale = leftover + [
+            name for name, text in documents.items() if _read(args.out / name) != text
+        ]
+        if stale:
+            print(f"stale in {args.out}: {', '.join(stale)}; run: {RUN}", file=sys.stderr)
+        return 1 if stale else 0
+    args.out.mkdir(parents=True, exist_ok=True)
     for name, text in documents.items():
-        path = args.out / name
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    if args.check and stale:
-        print(
-            f"stale in {args.out}: {', '.join(stale)}; run: python -m seatgate.messaging.schemas",
-            file=sys.stderr,
-        )
-        return 1
-    for path in stale:
-        (args.out / path).unlink()
+        (args.out / name).write_text(text, encoding="utf-8")
+    for name in leftover:
+        (args.out / name).unlink()
     return 0
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
 
 
 if __name__ == "__main__":

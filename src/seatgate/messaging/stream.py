@@ -16,8 +16,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+import redis.asyncio as redis_async
 from redis.exceptions import ResponseError
 
 from seatgate.messaging.outbox import APPEND_EVENT_LUA
@@ -99,8 +100,16 @@ class Replay:
 
 
 class StreamOutbox:
+    """The reader's side of the stream. Raw entries (`Any` below) are (id, fields) pairs of
+    bytes, whose shape redis-py types per protocol; `_entry` turns them into StreamEntry."""
+
     def __init__(
-        self, redis: Any, *, stream_key: str, owner: uuid.UUID, record_seconds: int = 0
+        self,
+        redis: redis_async.Redis,
+        *,
+        stream_key: str,
+        owner: uuid.UUID,
+        record_seconds: int = 0,
     ) -> None:
         self._redis = redis
         self.stream_key = stream_key
@@ -155,7 +164,8 @@ class StreamOutbox:
             reply = await self._redis.xreadgroup(
                 GROUP, self._owner, {self.stream_key: ">"}, count=count, block=block_ms
             )
-            raw = reply[0][1] if reply else []
+            # The client speaks RESP2, where the reply is [[stream, entries]].
+            raw = cast(list[Any], reply)[0][1] if reply else []
         return await self._entries(raw)
 
     async def _entries(self, raw: list[Any]) -> list[StreamEntry]:
@@ -195,7 +205,7 @@ class StreamOutbox:
         if not entries:
             return
         keep = int(time.time() * 1000) - self._record_seconds * 1000
-        values: list[Any] = [GROUP, keep, RECORD_MAX_ENTRIES]
+        values: list[str | int | bytes] = [GROUP, keep, RECORD_MAX_ENTRIES]
         for entry in entries:
             values += [entry.id, entry.topic, entry.key, entry.event]
         keys = [self.stream_key, self.record_key, self.republish_key]
@@ -208,8 +218,8 @@ class StreamOutbox:
 
     async def republish_batch(self, count: int) -> Replay | None:
         """The next entries to send again, oldest first; None when nothing is scheduled."""
-        cursor = await self._redis.hgetall(self.republish_key)
-        cursor = {_text(name): _text(value) for name, value in cursor.items()}
+        stored = await self._redis.hgetall(self.republish_key)
+        cursor = {_text(name): _text(value) for name, value in stored.items()}
         if "next" not in cursor:
             return None
         raw = await self._redis.xrange(
