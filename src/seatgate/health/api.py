@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from seatgate.checks import Probed, broker_readiness, readiness
 from seatgate.http.deps import ResourcesDep
-from seatgate.http.problems import problem_response, retry_after
+from seatgate.http.problems import problem_response, remember_code, retry_after
 
 router = APIRouter(tags=["health"])
 
@@ -43,7 +43,7 @@ def _answer(request: Request, probes: list[Probed]) -> Response | JsonBody:
     checks = _checks(probes)
     down = [seen.name for seen in probes if not seen.ok]
     if down:
-        request.scope.setdefault("state", {})["error_code"] = "DEPENDENCY_UNAVAILABLE"
+        remember_code(request.scope, "DEPENDENCY_UNAVAILABLE")
         return problem_response(
             503,
             "DEPENDENCY_UNAVAILABLE",
