@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import asyncpg
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from seatgate.db.executor import Executor
 from seatgate.messaging import repository
 from seatgate.messaging.envelope import Envelope, Event
 from seatgate.messaging.kafka import consumer_config, dlq_topic, kafka_topic, logical_topic
@@ -53,7 +54,7 @@ class Projection(Protocol):
     name: str
     topics: tuple[str, ...]
 
-    async def apply(self, conn: Any, events: list[tuple[Envelope, Event]]) -> None: ...
+    async def apply(self, conn: Executor, events: list[tuple[Envelope, Event]]) -> None: ...
 
 
 @dataclass(frozen=True)
