@@ -22,19 +22,14 @@ import itertools
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
-from benchmarks.relay_latency import drop_database
+from benchmarks.servers import bench_settings
 from seatgate.catalog.service import seed
-from seatgate.db.migrate import upgrade
 from seatgate.db.pool import create_pool
-from seatgate.embedded.stack import EmbeddedStack, ensure_database
 from seatgate.reservations.service import hold_seat
-from seatgate.settings import Settings, load_settings
+from seatgate.settings import Settings
 from seatgate.users.service import create_user
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2.5"))
@@ -110,18 +105,8 @@ async def measure(settings: Settings) -> None:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="seatgate-bench-") as tmp:
-        stack = EmbeddedStack(Path(tmp))
-        admin_url = os.environ.get("SEATGATE_DATABASE_URL") or stack.start_postgres(port=0)
-        name = f"seatgate_bench_{uuid.uuid4().hex[:8]}"
-        database_url = asyncio.run(ensure_database(admin_url, name))
-        try:
-            upgrade(database_url)
-            settings = load_settings(database_url=database_url, hold_ttl_seconds=3600)
-            asyncio.run(measure(settings))
-        finally:
-            asyncio.run(drop_database(admin_url, name))
-            stack.stop()
+    with bench_settings(hold_ttl_seconds=3600) as settings:
+        asyncio.run(measure(settings))
     return 0
 
 

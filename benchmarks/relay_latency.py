@@ -12,28 +12,23 @@ how many events per second one relay publishes.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-import asyncpg
 from confluent_kafka import Consumer
 
-from seatgate.db.migrate import upgrade
-from seatgate.embedded.stack import EmbeddedStack, ensure_database, with_database
+from benchmarks.servers import bench_settings
 from seatgate.messaging import outbox
 from seatgate.messaging.envelope import RESERVATIONS_TOPIC, Occurrence
 from seatgate.messaging.kafka import consumer_config, kafka_topic
 from seatgate.messaging.relay import Relay
 from seatgate.reservations.events import SeatHeld
 from seatgate.resources import Resources
-from seatgate.settings import Settings, load_settings
+from seatgate.settings import Settings
 
 TRICKLE_EVENTS = 500
 TRICKLE_GAP_SECONDS = 0.01
@@ -137,34 +132,9 @@ async def measure(settings: Settings) -> None:
         await resources.close()
 
 
-async def drop_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(with_database(admin_url, "postgres"), timeout=10)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="seatgate-bench-") as tmp:
-        stack = EmbeddedStack(Path(tmp))
-        admin_url = os.environ.get("SEATGATE_DATABASE_URL") or stack.start_postgres(port=0)
-        name = f"seatgate_bench_{uuid.uuid4().hex[:8]}"
-        database_url = asyncio.run(ensure_database(admin_url, name))
-        try:
-            upgrade(database_url)
-            settings = load_settings(
-                database_url=database_url,
-                redis_url=os.environ.get("SEATGATE_REDIS_URL") or stack.start_redis(port=0),
-                kafka_bootstrap_servers=os.environ.get("SEATGATE_KAFKA_BOOTSTRAP_SERVERS")
-                or stack.start_kafka(port=0),
-                redis_key_prefix=f"{name}:",
-                kafka_topic_prefix=f"{name}.",
-            )
-            asyncio.run(measure(settings))
-        finally:
-            asyncio.run(drop_database(admin_url, name))
-            stack.stop()
+    with bench_settings(redis=True, kafka=True) as settings:
+        asyncio.run(measure(settings))
     return 0
 
 
