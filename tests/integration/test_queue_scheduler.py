@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 from seatgate.main import create_app
 from seatgate.queue import service
@@ -88,7 +89,13 @@ async def test_dev_runs_the_scheduler_in_process(clean: Resources) -> None:
     assert {"queue-expiry", "queue-admission"} <= {
         job.name for job in scheduler_jobs(clean.settings)
     }
-    queue = with_settings(clean, run_workers_in_process=True, scheduler_tick_seconds=0.05)
+    # Its relay and consumer run too: topics and a group of their own, not other tests'.
+    queue = with_settings(
+        clean,
+        run_workers_in_process=True,
+        scheduler_tick_seconds=0.05,
+        kafka_topic_prefix=f"sched{uuid.uuid4().hex[:8]}.",
+    )
     concert_id = await a_concert(queue)
     user = await a_user(queue)
     app = create_app(queue.settings, resources=queue)
