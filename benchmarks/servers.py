@@ -13,19 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from seatgate.db.migrate import upgrade
-from seatgate.embedded.stack import EmbeddedStack, ensure_database, with_database
+from seatgate.embedded.stack import EmbeddedStack, drop_database, ensure_database
 from seatgate.settings import Settings, load_settings
-
-
-async def _drop_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(with_database(admin_url, "postgres"), timeout=10)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 @contextmanager
@@ -52,5 +42,5 @@ def bench_settings(
                 values["kafka_topic_prefix"] = f"{name}."
             yield load_settings(**values)
         finally:
-            asyncio.run(_drop_database(admin_url, name))
+            asyncio.run(drop_database(admin_url, name))
             stack.stop()

@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from seatgate.db.migrate import upgrade
-from seatgate.embedded.stack import EmbeddedStack
+from seatgate.embedded.stack import EmbeddedStack, drop_database
 from seatgate.main import create_app
 from seatgate.resources import Resources
 from seatgate.settings import Settings, load_settings
-from tests.servers import RunServers, drop_database, embedded_root, start_servers
+from tests.servers import RunServers, database_name, embedded_root, start_servers
 
 TABLES = (
     "sales_by_schedule, processed_events, outbox, idempotency_keys, payments, reservations, "
@@ -32,7 +32,7 @@ def servers() -> Iterator[RunServers]:
             found = start_servers(stack)
             upgrade(found.database_url)
             yield found
-            asyncio.run(drop_database(found.admin_database_url, found.database_url))
+            asyncio.run(drop_database(found.admin_database_url, database_name(found.database_url)))
         finally:
             stack.stop()
 

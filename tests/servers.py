@@ -14,10 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-
 from seatgate.db.migrate import upgrade
-from seatgate.embedded.stack import EmbeddedStack, ensure_database, with_database
+from seatgate.embedded.stack import EmbeddedStack, drop_database, ensure_database
 
 
 @dataclass(frozen=True)
@@ -46,13 +44,8 @@ def start_servers(stack: EmbeddedStack) -> RunServers:
     )
 
 
-async def drop_database(admin_url: str, database_url: str) -> None:
-    name = database_url.rsplit("/", 1)[1].split("?", maxsplit=1)[0]
-    conn = await asyncpg.connect(with_database(admin_url, "postgres"), timeout=10)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+def database_name(database_url: str) -> str:
+    return database_url.rsplit("/", 1)[1].split("?", maxsplit=1)[0]
 
 
 @contextmanager
@@ -66,7 +59,7 @@ def private_database(servers: RunServers, purpose: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        asyncio.run(drop_database(servers.admin_database_url, url))
+        asyncio.run(drop_database(servers.admin_database_url, database_name(url)))
 
 
 def embedded_root(tmp_root: Path) -> Path:

@@ -52,6 +52,16 @@ class OwnServers:
             self.resume(server)
             server.stop()
 
+    @classmethod
+    @contextmanager
+    def running(cls, root: Path) -> Iterator[OwnServers]:
+        """Started for the block, stopped (resumed first) at its end."""
+        started = cls.start(root)
+        try:
+            yield started
+        finally:
+            started.stop()
+
     @property
     def redis_url(self) -> str:
         return self.redis.url

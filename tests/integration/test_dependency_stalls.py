@@ -42,11 +42,8 @@ COPIES = 3
 
 @pytest.fixture(scope="module")
 def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServers]:
-    started = OwnServers.start(Path(tmp_path_factory.mktemp("stall")))
-    try:
+    with OwnServers.running(Path(tmp_path_factory.mktemp("stall"))) as started:
         yield started
-    finally:
-        started.stop()
 
 
 def default_deadlines() -> dict[str, Any]:

@@ -93,11 +93,8 @@ async def gauge_is(expected: dict[str, float]) -> bool:
 
 @pytest.fixture(scope="module")
 def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServers]:
-    started = OwnServers.start(Path(tmp_path_factory.mktemp("readiness")))
-    try:
+    with OwnServers.running(Path(tmp_path_factory.mktemp("readiness"))) as started:
         yield started
-    finally:
-        started.stop()
 
 
 @pytest.fixture

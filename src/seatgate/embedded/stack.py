@@ -82,6 +82,15 @@ async def ensure_database(admin_url: str, name: str) -> str:
     return with_database(admin_url, name)
 
 
+async def drop_database(admin_url: str, name: str) -> None:
+    """Drop database `name` on the server of `admin_url`, sessions and all, if it exists."""
+    conn = await asyncpg.connect(with_database(admin_url, "postgres"), timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
