@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "SEATGATE_"
 DEV_JWT_SECRET = "seatgate-dev-secret-change-me-0123456789"  # noqa: S105 - the refused default
+DEV_OPERATOR_TOKEN = "seatgate-dev-operator-token-change-me"  # noqa: S105 - the refused default
 MIN_DB_POOL_SIZE = 10
 # The dotenv file read under the environment; SEATGATE_ENV_FILE= (empty) reads none, which
 # is how the test suite keeps a developer's `.env` out of its processes.
@@ -136,6 +137,13 @@ class Settings(BaseSettings):
         default=SecretStr(DEV_JWT_SECRET), description="HS256 key for user tokens."
     )
     jwt_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    operator_token: SecretStr = Field(
+        default=SecretStr(DEV_OPERATOR_TOKEN),
+        description="Bearer token of the operator console and /api/v1/ops/*.",
+    )
+    alertmanager_url: str | None = Field(
+        default=None, description="Alertmanager whose firing alerts the operator console shows."
+    )
 
     # --- waiting room ---------------------------------------------------------------------
     admission_rate_per_second: float = Field(default=50.0, gt=0, le=100_000)
@@ -198,7 +206,7 @@ class Settings(BaseSettings):
             raise ValueError("is not a Redis URL; fix: use redis://host:6379/0")
         return value
 
-    @field_validator("prometheus_url", "grafana_url")
+    @field_validator("prometheus_url", "grafana_url", "alertmanager_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
@@ -225,6 +233,14 @@ class Settings(BaseSettings):
             )
         if self.profile not in ("local", "test") and len(secret) < 32:
             raise ValueError("jwt_secret: is shorter than 32 characters; fix: use a longer one")
+        operator = self.operator_token.get_secret_value()
+        if self.profile not in ("local", "test") and operator == DEV_OPERATOR_TOKEN:
+            raise ValueError(
+                "operator_token: is the development default, refused in profile "
+                f"{self.profile!r}; fix: set a random token of 32+ characters"
+            )
+        if self.profile not in ("local", "test") and len(operator) < 32:
+            raise ValueError("operator_token: is shorter than 32 characters; fix: use a longer one")
         return self
 
     @property

@@ -28,6 +28,7 @@ def serve(
             "SEATGATE_REDIS_URL": servers.redis_url,
             "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
             "SEATGATE_JWT_SECRET": GOOD_SECRET,
+            "SEATGATE_OPERATOR_TOKEN": GOOD_SECRET,
             "SEATGATE_CONNECT_TIMEOUT_SECONDS": "3",
             "SEATGATE_HTTP_PORT": "1",  # never reached: every case must stop before listening
         }
@@ -60,6 +61,7 @@ CASES: dict[str, tuple[dict[str, str | None], str]] = {
     "unreachable redis": ({"SEATGATE_REDIS_URL": "redis://127.0.0.1:9/0"}, "SEATGATE_REDIS_URL"),
     "pool of 3": ({"SEATGATE_DB_POOL_SIZE": "3"}, "SEATGATE_DB_POOL_SIZE"),
     "default secret": ({"SEATGATE_JWT_SECRET": UNSET}, "SEATGATE_JWT_SECRET"),
+    "default operator token": ({"SEATGATE_OPERATOR_TOKEN": UNSET}, "SEATGATE_OPERATOR_TOKEN"),
     "database unset": ({"SEATGATE_DATABASE_URL": UNSET}, "SEATGATE_DATABASE_URL"),
 }
 

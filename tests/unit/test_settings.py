@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from seatgate.settings import DEV_JWT_SECRET, SettingsError, load_settings, mask
+from seatgate.settings import (
+    DEV_JWT_SECRET,
+    DEV_OPERATOR_TOKEN,
+    SettingsError,
+    load_settings,
+    mask,
+)
 from tests.servers import clean_env
 
 GOOD_SECRET = "x" * 40
@@ -56,7 +62,19 @@ def test_refuses_the_default_secret_in_prod_but_not_in_local_or_test() -> None:
     assert DEV_JWT_SECRET not in str(error.value)
     assert load_settings(profile="local").jwt_secret.get_secret_value() == DEV_JWT_SECRET
     assert load_settings(profile="test").jwt_secret.get_secret_value() == DEV_JWT_SECRET
-    assert load_settings(profile="prod", jwt_secret=GOOD_SECRET).profile == "prod"
+    prod = load_settings(profile="prod", jwt_secret=GOOD_SECRET, operator_token=GOOD_SECRET)
+    assert prod.profile == "prod"
+
+
+def test_refuses_the_default_or_a_short_operator_token_in_prod() -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(profile="prod", jwt_secret=GOOD_SECRET)
+    assert str(error.value).startswith("SEATGATE_OPERATOR_TOKEN=")
+    assert DEV_OPERATOR_TOKEN not in str(error.value)
+    with pytest.raises(SettingsError, match="SEATGATE_OPERATOR_TOKEN.*shorter than 32"):
+        load_settings(profile="prod", jwt_secret=GOOD_SECRET, operator_token="short-one")
+    local = load_settings(profile="local").operator_token.get_secret_value()
+    assert local == DEV_OPERATOR_TOKEN
 
 
 def test_masks_a_short_prod_secret() -> None:
