@@ -77,3 +77,15 @@ class IdempotencyKeyInFlight(DomainError):
         409,
         "A request with this Idempotency-Key is still running",
     )
+
+
+class SaleNotOpen(DomainError):
+    code, status, title = "SALE_NOT_OPEN", 403, "The sale has not opened yet"
+
+
+class TicketLimitReached(DomainError):
+    code, status, title = (
+        "TICKET_LIMIT_REACHED",
+        409,
+        "You already hold or bought the most tickets one user may have for this concert",
+    )

@@ -152,6 +152,57 @@ class Settings(BaseSettings):
     waiting_token_idle_seconds: int = Field(
         default=60, ge=5, description="A WAITING token not polled for this long expires."
     )
+    active_idle_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="An ACTIVE token not used for this long expires and frees its slot; each "
+        "request with it renews it, up to active_token_ttl_seconds.",
+    )
+    prequeue_window_seconds: int = Field(
+        default=1800,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="How long before a concert's sale_opens_at its pre-queue takes tokens "
+        "(they wait with no position and are shuffled at the opening).",
+    )
+
+    # --- abuse limits (GCRA in Redis: a sustained rate and a burst) ------------------------
+    rate_limit_user_per_second: float = Field(
+        default=10.0,
+        ge=0,
+        le=100_000,
+        description="Token issues and polls one user may make per second (0 = no limit).",
+    )
+    rate_limit_user_burst: int = Field(
+        default=20, ge=1, le=1_000_000, description="Requests one user may make at once."
+    )
+    rate_limit_address_per_second: float = Field(
+        # One address is many people behind a carrier NAT, and every simulated user of
+        # `seatgate loadtest` comes from 127.0.0.1: sized above what one 2-core server
+        # answers, so it stops a flood from one address, not a crowd behind one.
+        default=5000.0,
+        ge=0,
+        le=1_000_000,
+        description="Token issues and polls from one client address per second (0 = no limit).",
+    )
+    rate_limit_address_burst: int = Field(
+        default=50_000, ge=1, le=10_000_000, description="Requests one address may make at once."
+    )
+    trusted_proxy_header: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="Header the trusted proxy in front of the API writes the client address "
+        "into (e.g. X-Real-IP; of X-Forwarded-For the last entry is read). Unset: the "
+        "address is the connection's peer, and no client-sent header is believed.",
+    )
+
+    # --- tickets --------------------------------------------------------------------------
+    max_tickets_per_user: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="Live or confirmed reservations one user may have per concert.",
+    )
 
     # --- reservations ---------------------------------------------------------------------
     hold_ttl_seconds: int = Field(default=300, ge=1, le=24 * 3600)

@@ -41,6 +41,35 @@ queue_active = Gauge(
     "seatgate_queue_active", "ACTIVE queue tokens.", ("concert_id",), multiprocess_mode="mostrecent"
 )
 
+# --- on-sale: ETA accuracy, leavers, pre-queue, sold-out, limits ----------------------------
+queue_eta_accuracy = Histogram(
+    "seatgate_queue_eta_accuracy",
+    "Actual / predicted admission wait, observed at admission (1 = the ETA was right).",
+    buckets=(0.25, 0.5, 0.75, 0.9, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0),
+)
+queue_abandoned_total = Counter(
+    "seatgate_queue_abandoned_total", "WAITING queue tokens expired because their owner left."
+)
+queue_abandoned_wait_seconds = Histogram(
+    "seatgate_queue_abandoned_wait_seconds",
+    "How long an abandoned WAITING token had waited.",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+)
+queue_prequeue = Gauge(
+    "seatgate_queue_prequeue", "Queue tokens in pre-queues.", multiprocess_mode="mostrecent"
+)
+queue_sold_out_after_seconds = Gauge(
+    "seatgate_queue_sold_out_after_seconds",
+    "Seconds from the sale's opening to the moment admission stopped for sold-out.",
+    ("concert",),
+    multiprocess_mode="mostrecent",
+)
+rate_limited_total = Counter(
+    "seatgate_rate_limited_total",
+    "Requests refused 429 RATE_LIMITED, by the limit that refused them (user, address).",
+    ("scope",),
+)
+
 # --- reservations and payments ----------------------------------------------------------------
 reservations_total = Counter(
     "seatgate_reservations_total",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 
 from seatgate.errors import QueueTokenInvalid
 from seatgate.http.deps import CurrentUserId, ResourcesDep
-from seatgate.queue import service
+from seatgate.observability.metrics import rate_limited_total
+from seatgate.queue import limits, service
 from seatgate.queue.deps import QUEUE_TOKEN_HEADER
 from seatgate.queue.schemas import IssueTokenRequest, QueueStatus
 
@@ -17,6 +18,38 @@ router = APIRouter(prefix="/api/v1/queue", tags=["queue"])
 QueueTokenHeader = Annotated[
     str | None, Header(description="The queue token from POST /api/v1/queue/tokens")
 ]
+
+
+def client_address(request: Request, header: str | None) -> str | None:
+    """The caller's address: from the trusted proxy's header when one is configured (of a
+    list, the last entry, the one that proxy appended), else the connection's peer."""
+    if header:
+        given = request.headers.get(header)
+        if given and given.strip():
+            return given.rsplit(",", 1)[-1].strip()
+    return request.client.host if request.client else None
+
+
+async def within_limits(request: Request, resources: ResourcesDep, user_id: CurrentUserId) -> None:
+    """429 RATE_LIMITED with Retry-After past the user's or the address's rate."""
+    settings = resources.settings
+    address = client_address(request, settings.trusted_proxy_header)
+    found = limits.limits_for(settings, settings.redis_key_prefix, user_id=user_id, address=address)
+    refusal = await limits.check(resources.redis, found)
+    if refusal is not None:
+        rate_limited_total.labels(refusal.scope).inc()
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Too many requests from this {refusal.scope}; retry after "
+            f"{refusal.retry_after_seconds} s",
+            headers={"Retry-After": str(refusal.retry_after_seconds)},
+        )
+
+
+WithinLimits = Depends(within_limits)
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "RATE_LIMITED, with Retry-After"}
+}
 
 
 def _required(token: str | None) -> str:
@@ -28,7 +61,8 @@ def _required(token: str | None) -> str:
 @router.post(
     "/tokens",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": QueueStatus, "description": "The user's existing token"}},
+    responses={200: {"model": QueueStatus, "description": "The user's existing token"}, **LIMITED},
+    dependencies=[WithinLimits],
 )
 async def issue_token(
     body: IssueTokenRequest, resources: ResourcesDep, user_id: CurrentUserId, response: Response
@@ -41,7 +75,7 @@ async def issue_token(
     return queue_status
 
 
-@router.get("/tokens/current")
+@router.get("/tokens/current", responses=LIMITED, dependencies=[WithinLimits])
 async def current_token(
     resources: ResourcesDep, user_id: CurrentUserId, x_queue_token: QueueTokenHeader = None
 ) -> QueueStatus:
