@@ -45,7 +45,7 @@ async def fill(resources: Resources, tokens: list[tuple[str, int]], upto: int) -
         )
         tokens += [(status.token, user) for (status, _), user in zip(issued, users, strict=True)]
         # The outbox stream is the relay's; trimmed here so memory measures the queue only.
-        await resources.redis.xtrim(store.outbox, maxlen=0)
+        await resources.redis.xtrim(store.for_concert(CONCERT_ID).outbox, maxlen=0)
 
 
 async def settle(resources: Resources) -> None:

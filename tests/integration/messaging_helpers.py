@@ -12,6 +12,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from seatgate.messaging import outbox
 from seatgate.messaging.envelope import Occurrence
 from seatgate.messaging.kafka import consumer_config, kafka_topic
 from seatgate.messaging.topics import ensure_topics
@@ -67,11 +68,26 @@ def paid(reservation_id: int, *, schedule_id: int = 1, amount: int = 1000) -> li
     ]
 
 
+async def direct_stream(resources: Resources) -> str:
+    """The stream outbox the tests append to themselves (any tag will do for the relay),
+    registered as the waiting room registers its concerts' streams."""
+    prefix = resources.settings.redis_key_prefix
+    stream = outbox.stream_key(prefix, "c:0")
+    await resources.redis.sadd(outbox.registry_key(prefix), stream)
+    return stream
+
+
+async def stream_backlog(resources: Resources) -> int:
+    """Entries not yet published, over every registered stream outbox."""
+    names = await resources.redis.smembers(outbox.registry_key(resources.settings.redis_key_prefix))
+    return sum([int(await resources.redis.xlen(name)) for name in names])
+
+
 async def xadd_event(resources: Resources, event: Occurrence, *, key: str | None = None) -> None:
     """An entry of the stream outbox as the waiting room's scripts append it (any event
     type will do for the relay), under its own key unless `key` is given."""
     await resources.redis.xadd(
-        resources.key("outbox"),
+        await direct_stream(resources),
         {
             "topic": event.topic,
             "key": key or event.key,

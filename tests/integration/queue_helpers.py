@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 from typing import Any
 
+from seatgate.messaging import outbox
 from seatgate.messaging.envelope import Envelope
 from seatgate.messaging.schemas import parse_event
 from seatgate.queue import service
@@ -50,8 +51,15 @@ async def line_up(
 
 
 async def outbox_events(resources: Resources) -> list[tuple[dict[str, str], Envelope]]:
-    """Every entry of the Redis outbox stream, with its envelope validated."""
-    entries = await resources.redis.xrange(resources.key("outbox"))
+    """Every entry of the Redis outbox streams, with its envelope validated, in entry id
+    order (the order of appends, within each stream)."""
+    registry = outbox.registry_key(resources.settings.redis_key_prefix)
+    entries = [
+        entry
+        for stream in await resources.redis.smembers(registry)
+        for entry in await resources.redis.xrange(stream)
+    ]
+    entries.sort(key=lambda entry: tuple(int(part) for part in entry[0].split(b"-")))
     found = []
     for _, fields in entries:
         decoded = {key.decode(): value.decode() for key, value in fields.items()}

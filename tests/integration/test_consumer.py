@@ -22,6 +22,7 @@ from seatgate.messaging.relay import Relay
 from seatgate.observability.metrics import consumer_lag
 from seatgate.resources import Resources
 from tests.integration.messaging_helpers import (
+    direct_stream,
     eventually,
     isolated,
     paid,
@@ -76,13 +77,11 @@ async def test_messages_that_do_not_match_the_schema_go_to_the_dlq(clean: Resour
     resources = isolated(clean)
     bad = seat_held(1).envelope.model_dump(mode="json")
     bad["data"]["price"] = -5
+    stream = await direct_stream(resources)
     await resources.redis.xadd(
-        resources.key("outbox"),
-        {"topic": RESERVATIONS_TOPIC, "key": "1", "event": json.dumps(bad)},
+        stream, {"topic": RESERVATIONS_TOPIC, "key": "1", "event": json.dumps(bad)}
     )
-    await resources.redis.xadd(
-        resources.key("outbox"), {"topic": RESERVATIONS_TOPIC, "key": "2", "event": "{oops"}
-    )
+    await resources.redis.xadd(stream, {"topic": RESERVATIONS_TOPIC, "key": "2", "event": "{oops"})
     async with (
         running(Relay(resources).run, EventConsumer(resources, SalesProjection()).run),
     ):

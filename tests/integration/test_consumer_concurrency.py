@@ -15,7 +15,14 @@ from seatgate.messaging.relay import Relay
 from seatgate.payments.events import PaymentCompleted
 from seatgate.reservations.events import ReservationConfirmed
 from seatgate.resources import Resources
-from tests.integration.messaging_helpers import eventually, isolated, running, seat_held
+from tests.integration.messaging_helpers import (
+    direct_stream,
+    eventually,
+    isolated,
+    running,
+    seat_held,
+    stream_backlog,
+)
 
 SCHEDULES = 20
 TABLE_EVENTS = 9000
@@ -92,7 +99,7 @@ async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice
         await write_table_rows(table_events[half:])
 
     async def write_stream() -> None:
-        key = resources.key("outbox")
+        key = await direct_stream(resources)
         for start in range(0, len(stream_events), 100):
             async with resources.redis.pipeline(transaction=True) as pipe:
                 for event in stream_events[start : start + 100]:
@@ -125,7 +132,7 @@ async def test_two_relays_and_two_consumers_lose_nothing_and_apply_nothing_twice
         "SELECT count(*) FROM outbox WHERE published_at IS NULL"
     )
     assert unpublished == 0
-    assert await resources.redis.xlen(resources.key("outbox")) == 0
+    assert await stream_backlog(resources) == 0
     rows = await resources.pool.fetch(
         "SELECT schedule_id, holds, confirmations, revenue FROM sales_by_schedule"
     )

@@ -19,7 +19,7 @@ from seatgate.messaging import repository
 from seatgate.messaging.envelope import Envelope, Event
 from seatgate.messaging.projection import SalesProjection
 from seatgate.messaging.schemas import EVENT_TYPES, parse_event
-from seatgate.messaging.stream import StreamOutbox
+from seatgate.messaging.streams import StreamOutboxes
 from seatgate.queue import admission
 from seatgate.queue import service as queue
 from seatgate.reservations import service as reservations
@@ -64,9 +64,13 @@ async def _published(resources: Resources) -> list[Published]:
     """What the relay would send, read through its own claim and stream reader."""
     rows = await repository.claim(resources.pool, uuid.uuid4(), limit=100, lease_seconds=30)
     messages = [(row.topic, row.key, orjson.dumps(row.envelope)) for row in rows]
-    stream = StreamOutbox(resources.redis, stream_key=resources.key("outbox"), owner=uuid.uuid4())
-    assert await stream.lead(5.0)
-    entries = await stream.next_batch(100, block_ms=10)
+    streams = StreamOutboxes(
+        resources.redis, prefix=resources.settings.redis_key_prefix, owner=uuid.uuid4()
+    )
+    entries = []
+    for stream in await streams.discover():
+        assert await stream.lead(5.0)
+        entries += await stream.next_batch(100, block_ms=None)
     return messages + [(entry.topic, entry.key, entry.event) for entry in entries]
 
 

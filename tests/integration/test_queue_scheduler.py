@@ -8,6 +8,7 @@ import uuid
 
 from seatgate.main import create_app
 from seatgate.queue import service
+from seatgate.queue.store import QueueStore
 from seatgate.resources import Resources
 from seatgate.scheduler.jobs import scheduler_jobs
 from seatgate.scheduler.leader import Leadership
@@ -21,7 +22,7 @@ RATE = 20
 
 
 async def admitted_count(resources: Resources, concert_id: int) -> int:
-    return int(await resources.redis.zcard(resources.key("queue", "active", concert_id)))
+    return int(await resources.redis.zcard(QueueStore(resources).for_concert(concert_id).active))
 
 
 def leadership(resources: Resources) -> Leadership:

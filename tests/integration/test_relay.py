@@ -19,11 +19,13 @@ from seatgate.queue.events import QueueTokenIssued
 from seatgate.resources import Resources
 from seatgate.scheduler.jobs import scheduler_jobs
 from tests.integration.messaging_helpers import (
+    direct_stream,
     eventually,
     isolated,
     read_messages,
     running,
     seat_held,
+    stream_backlog,
     xadd_event,
 )
 
@@ -62,7 +64,7 @@ async def test_relay_publishes_table_and_stream_events_with_the_envelope(clean: 
             [RESERVATIONS_TOPIC, PAYMENTS_TOPIC, QUEUE_TOPIC],
             count=4,
         )
-        assert await resources.redis.xlen(resources.key("outbox")) == 0
+        assert await stream_backlog(resources) == 0
 
     by_id = {}
     for message in messages:
@@ -124,7 +126,7 @@ async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
 
 
 async def _stream_empty(resources: Resources) -> bool:
-    return await resources.redis.xlen(resources.key("outbox")) == 0
+    return await stream_backlog(resources) == 0
 
 
 async def test_a_relay_whose_lease_was_taken_marks_nothing(clean: Resources) -> None:
@@ -176,7 +178,8 @@ async def test_stream_entries_of_a_dead_relay_are_taken_over(clean: Resources) -
     events = [seat_held(n) for n in range(1, 4)]
     for event in events:
         await xadd_event(resources, event)
-    dead = StreamOutbox(resources.redis, stream_key=resources.key("outbox"), owner=uuid.uuid4())
+    stream = await direct_stream(resources)
+    dead = StreamOutbox(resources.redis, stream_key=stream, owner=uuid.uuid4())
     assert await dead.lead(lease_seconds=0.2)
     assert len(await dead.next_batch(10, block_ms=10)) == 3  # read, never acknowledged
     # Its reader lease runs out (a condition, not a sleep that races the lease's length).

@@ -38,6 +38,7 @@ from tests.integration.messaging_helpers import (
     read_messages,
     running,
     seat_held,
+    stream_backlog,
 )
 from tests.integration.queue_helpers import outbox_events
 from tests.integration.reservation_helpers import buyers_hold_and_pay
@@ -115,12 +116,12 @@ async def test_rows_written_while_the_broker_is_down_are_published_once_it_is_ba
                 "processed": await _count(resources, PROCESSED),
                 "expected": expected,
                 "unpublished": await _count(resources, unpublished),
-                "stream": await resources.redis.xlen(resources.key("outbox")),
+                "stream": await stream_backlog(resources),
                 "missing": await _missing(resources, broker),
             }
             raise AssertionError(f"{error}: {state}") from None
     assert await _count(resources, unpublished) == 0
-    assert await resources.redis.xlen(resources.key("outbox")) == 0
+    assert await stream_backlog(resources) == 0
     sales = await resources.pool.fetch(
         "SELECT schedule_id, holds, confirmations, revenue FROM sales_by_schedule"
     )
@@ -222,7 +223,7 @@ def _first_seen_per_key(messages: list[Any]) -> dict[str, list[str]]:
 
 async def _all_published(resources: Resources) -> bool:
     unpublished = await _count(resources, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
-    return unpublished == 0 and await resources.redis.xlen(resources.key("outbox")) == 0
+    return unpublished == 0 and await stream_backlog(resources) == 0
 
 
 async def _projection_exact(resources: Resources) -> bool:

@@ -52,7 +52,7 @@ async def test_the_switch_to_a_new_broker_unpublishes_the_window_once(clean: Res
 def a_stream(resources: Resources, record_seconds: int = 300) -> StreamOutbox:
     return StreamOutbox(
         resources.redis,
-        stream_key=resources.key("outbox"),
+        stream_key=outbox.stream_key(resources.settings.redis_key_prefix, "c:0"),
         owner=uuid.uuid4(),
         record_seconds=record_seconds,
     )

@@ -10,7 +10,7 @@ recreated topic gets a new one) — and records the fingerprint with the time it
 seen intact (`relay_broker`). When the fingerprint changes, every event published from
 `relay_republish_window_seconds` before that time on is published again, in outbox
 order per key: table rows are unpublished, stream entries come back from their record
-(`StreamOutbox.schedule_republish`). Consumers dedupe on event_id.
+(`StreamOutbox.schedule_republish`, for every stream). Consumers dedupe on event_id.
 
 The broker is checked before the relay's first send, after any failed round and as soon
 as the producer saw every broker down, and no send happens until that check is done:
@@ -35,7 +35,7 @@ from seatgate.messaging.envelope import TOPICS
 from seatgate.messaging.kafka import admin_config, kafka_topic
 from seatgate.messaging.offsets import topic_ids
 from seatgate.messaging.publisher import Publisher
-from seatgate.messaging.stream import StreamOutbox
+from seatgate.messaging.streams import StreamOutboxes
 from seatgate.messaging.topics import ensure_topics
 from seatgate.resources import Resources
 from seatgate.settings import Settings
@@ -61,11 +61,11 @@ def fingerprint(settings: Settings) -> str:
 
 
 class BrokerWatch:
-    def __init__(self, resources: Resources, publisher: Publisher, stream: StreamOutbox) -> None:
+    def __init__(self, resources: Resources, publisher: Publisher, streams: StreamOutboxes) -> None:
         self._resources = resources
         self._settings = resources.settings
         self._publisher = publisher
-        self._stream = stream
+        self._streams = streams
         self._checked_at: float | None = None
         self._lock = asyncio.Lock()
         self._periodic: asyncio.Task[None] | None = None
@@ -124,7 +124,7 @@ class BrokerWatch:
         if window:
             # The stream first: if this relay dies before the switch below commits, the
             # next check finds the old fingerprint and schedules it again (duplicates only).
-            await self._stream.schedule_republish(since)
+            await self._streams.schedule_republish(since)
         rows = await repository.switch_broker(
             pool, prefix, seen, current, since if window else None
         )

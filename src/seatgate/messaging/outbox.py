@@ -7,6 +7,9 @@ as its parameters: one INSERT either way.
 
 Redis: a waiting-room Lua script appends with `append_event` (APPEND_EVENT_LUA), from the
 arguments `stream_args(...)` made; the relay reads the entries in messaging/stream.py.
+There is one stream per hash tag (`stream_key`), so that on a Redis Cluster the stream
+lies in the slot of the keys its script changes; the registry (`registry_key`), a set
+written beside the scripts, names every stream for the relay to find (ADR 0012).
 """
 
 from __future__ import annotations
@@ -59,6 +62,17 @@ async def append(conn: Executor, events: Sequence[Occurrence]) -> None:
     """Append events to the outbox inside the caller's transaction (`conn`'s)."""
     if events:
         await conn.execute(APPEND_SQL, *columns(events))
+
+
+def stream_key(prefix: str, tag: str) -> str:
+    """The stream outbox of the keys tagged `{tag}`: `<prefix>outbox:{tag}`."""
+    return f"{prefix}outbox:{{{tag}}}"
+
+
+def registry_key(prefix: str) -> str:
+    """The set of every stream outbox key. A script cannot write it (another slot), so
+    the writer adds its stream (SADD) before its script first appends to it."""
+    return f"{prefix}outbox:streams"
 
 
 # Prepended to every script that appends to the stream outbox (or, in stream.py, copies

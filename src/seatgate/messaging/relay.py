@@ -19,6 +19,7 @@ from seatgate.messaging.broker_watch import BrokerWatch
 from seatgate.messaging.kafka import kafka_topic
 from seatgate.messaging.publisher import Message, Publisher
 from seatgate.messaging.stream import StreamEntry, StreamOutbox
+from seatgate.messaging.streams import StreamOutboxes
 from seatgate.observability import metrics
 from seatgate.resources import Resources
 from seatgate.worker_runner import Backoff, Round, repeat
@@ -30,7 +31,6 @@ log = logging.getLogger("seatgate.relay")
 LEASE_SECONDS = 60.0
 BATCH_SIZE = 500
 POLL_SECONDS = 0.05
-STREAM_BLOCK_MS = 100
 FOLLOWER_WAIT_SECONDS = 1.0
 METRICS_SECONDS = 2.0
 BACKOFF_FIRST_SECONDS = 0.25
@@ -86,13 +86,13 @@ class Relay:
         self._poll_seconds = poll_seconds
         self._lease_seconds = lease_seconds
         self._publisher = Publisher(resources.settings)
-        self._stream = StreamOutbox(
+        self._streams = StreamOutboxes(
             resources.redis,
-            stream_key=resources.key("outbox"),
+            prefix=resources.settings.redis_key_prefix,
             owner=self.id,
             record_seconds=resources.settings.relay_republish_window_seconds,
         )
-        self.broker = BrokerWatch(resources, self._publisher, self._stream)
+        self.broker = BrokerWatch(resources, self._publisher, self._streams)
 
     async def run(self, stop: asyncio.Event) -> None:
         self._publisher.start()
@@ -106,7 +106,7 @@ class Relay:
         finally:
             await self.broker.close()
             with contextlib.suppress(Exception):
-                await self._stream.resign()
+                await self._streams.resign()
             await self._publisher.close()
             log.info("relay stopped", extra={"relay": str(self.id)})
 
@@ -155,25 +155,41 @@ class Relay:
         return 0.0 if len(rows) >= self._batch_size else self._poll_seconds
 
     async def publish_stream_batch(self) -> float:
-        """One round over the Redis stream, when this relay holds the reader lease: what
-        a lost broker must get again first (broker_watch.py), then new entries."""
-        if not await self._stream.lead(self._lease_seconds):
+        """One round over the Redis streams (one per concert, streams.py), side by side:
+        no Kafka key spans two streams, so each keeps its own order."""
+        streams = await self._streams.discover()
+        outcomes = await asyncio.gather(
+            *(self._publish_stream(stream) for stream in streams), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        led = [outcome for outcome in outcomes if outcome is not None]
+        if streams and not led:
             return FOLLOWER_WAIT_SECONDS
-        replay = await self._stream.republish_batch(self._batch_size)
+        return 0.0 if any(led) else self._poll_seconds
+
+    async def _publish_stream(self, stream: StreamOutbox) -> bool | None:
+        """One batch of one stream, when this relay holds its reader lease (None if not):
+        what a lost broker must get again first (broker_watch.py), then new entries.
+        True when it sent something."""
+        if not await stream.lead(self._lease_seconds):
+            return None
+        replay = await stream.republish_batch(self._batch_size)
         if replay is not None:
             done, retry = await self._send_stream(replay.entries)
             if retry:
                 raise BrokerUnavailable(f"re-publishing: {retry}")
-            await self._stream.republished(replay)
-            return 0.0
-        entries = await self._stream.next_batch(self._batch_size, STREAM_BLOCK_MS)
+            await stream.republished(replay)
+            return True
+        entries = await stream.next_batch(self._batch_size, block_ms=None)
         if not entries:
-            return 0.0
+            return False
         done, retry = await self._send_stream(entries)
-        await self._stream.published([entries[i] for i in done])
+        await stream.published([entries[i] for i in done])
         if retry:
             raise BrokerUnavailable(retry)
-        return 0.0
+        return True
 
     async def _send_stream(self, entries: list[StreamEntry]) -> tuple[list[int], str]:
         """Indexes acknowledged in key order, and what went wrong with the others."""
@@ -210,7 +226,7 @@ class Relay:
 
     async def _report_pending_once(self) -> float:
         table_count, oldest = await repository.pending(self._resources.pool)
-        stream_count, stream_age = await self._stream.pending()
+        stream_count, stream_age = await self._streams.pending()
         ages = [stream_age or 0.0]
         if oldest is not None:
             ages.append(max(0.0, time.time() - oldest.timestamp()))

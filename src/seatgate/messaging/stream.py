@@ -1,4 +1,6 @@
-"""The waiting room's outbox: a Redis stream with fields `topic`, `key`, `event`.
+"""One stream of the waiting room's outbox (one per concert, streams.py): a Redis stream
+with fields `topic`, `key`, `event`. Every key below is the stream's key plus a suffix, so
+all lie in the stream's slot of a Redis Cluster.
 
 One relay at a time reads it (a Redis lease), so entries of one key leave in stream
 order. It reads through a consumer group: entries handed out but not acknowledged
@@ -147,8 +149,9 @@ class StreamOutbox:
                 raise
         self._group_ready = True
 
-    async def next_batch(self, count: int, block_ms: int) -> list[StreamEntry]:
-        """Pending entries first (in stream order), else new ones."""
+    async def next_batch(self, count: int, block_ms: int | None) -> list[StreamEntry]:
+        """Pending entries first (in stream order), else new ones (waiting up to `block_ms`
+        for some; None: not at all)."""
         await self._ensure_group()
         try:
             claimed = await self._redis.xautoclaim(

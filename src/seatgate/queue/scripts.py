@@ -1,5 +1,8 @@
 """The waiting room's Lua scripts: each state change and its outbox event in one step.
 
+Every key a script touches carries its concert's hash tag (store.py), so each script runs
+in one slot of a Redis Cluster; nothing global (the set of concerts) is written here.
+
 Every script that appends an event does so with `append_event` (messaging/outbox.py),
 the one writer of the stream outbox; store.py calls these and reads their replies.
 """
@@ -30,8 +33,10 @@ local function status_of(tkey, waiting, polled, admission, token, now)
 end
 """
 
-# KEYS: concert, users, seq, waiting, polled, token, concerts, outbox, admission
-# ARGV: token key prefix, token, user_id, concert_id, now_ms, then the event (append_event)
+# KEYS: concert, users, seq, waiting, polled, token, outbox, admission
+# ARGV: the concert's token key prefix, token, user_id, concert_id, now_ms, then the event
+#       (append_event). A concert whose `concert` key is set is registered (global keys,
+#       store.cache_concert), so its stream is one the relay reads.
 ISSUE_LUA = (
     STATUS_FN
     + APPEND_EVENT_LUA
@@ -47,7 +52,7 @@ if existing then
   -- (it will, and frees its slot): the user gets a new place in line, not a dead token.
   local lapsed = h[1] == 'ACTIVE' and h[2] and tonumber(h[2]) <= tonumber(ARGV[5])
   if (h[1] == 'WAITING' or h[1] == 'ACTIVE') and not lapsed then
-    return {'EXISTING', existing, status_of(tkey, KEYS[4], KEYS[5], KEYS[9], existing, ARGV[5])}
+    return {'EXISTING', existing, status_of(tkey, KEYS[4], KEYS[5], KEYS[8], existing, ARGV[5])}
   end
 end
 local seq = redis.call('INCR', KEYS[3])
@@ -56,9 +61,8 @@ redis.call('HSET', KEYS[6], 'user_id', ARGV[3], 'concert_id', ARGV[4], 'sequence
 redis.call('ZADD', KEYS[4], seq, ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
-redis.call('SADD', KEYS[7], ARGV[4])
-append_event(KEYS[8], 6, {sequence = seq})
-return {'NEW', ARGV[2], status_of(KEYS[6], KEYS[4], KEYS[5], KEYS[9], ARGV[2], ARGV[5])}
+append_event(KEYS[7], 6, {sequence = seq})
+return {'NEW', ARGV[2], status_of(KEYS[6], KEYS[4], KEYS[5], KEYS[8], ARGV[2], ARGV[5])}
 """
 )
 

@@ -1,15 +1,22 @@
 """The waiting room in Redis: its keys, and every read and script, with typed replies.
 
-Per concert `c` (all keys under the deployment prefix):
-  queue:seq:c        INCR counter: the FIFO sequence
-  queue:waiting:c    sorted set token -> sequence   (position = ZRANK + 1, O(log n))
-  queue:polled:c     sorted set token -> last poll ms (idle expiry is a range read)
-  queue:active:c     sorted set token -> expiry ms   (ZCARD = active count)
-  queue:users:c      hash user_id -> live token      (one token per user per concert)
-  queue:admission:c  hash last_ms, carry, rate       (the admission clock and measured rate)
-  queue:concert:c    "1"/"0" with a short TTL        (concert existence, cached from PostgreSQL)
-  queue:token:<t>    hash user_id, concert_id, sequence, status, expires_ms, reason
-  queue:concerts     set of concert ids with a queue (what the scheduler walks)
+Per concert `c`, every key carries the hash tag `{c:<c>}` (all under the deployment
+prefix), so one Lua script touches one slot of a Redis Cluster (ADR 0012):
+  queue:{c:c}:seq        INCR counter: the FIFO sequence
+  queue:{c:c}:waiting    sorted set token -> sequence   (position = ZRANK + 1, O(log n))
+  queue:{c:c}:polled     sorted set token -> last poll ms (idle expiry is a range read)
+  queue:{c:c}:active     sorted set token -> expiry ms   (ZCARD = active count)
+  queue:{c:c}:users      hash user_id -> live token      (one token per user per concert)
+  queue:{c:c}:admission  hash last_ms, carry, rate       (the admission clock and measured rate)
+  queue:{c:c}:concert    "1"/"0" with a short TTL        (concert existence, cached from PostgreSQL)
+  queue:{c:c}:token:<t>  hash user_id, concert_id, sequence, status, expires_ms, reason
+                         (a token begins with its concert id, so its key follows from it)
+  outbox:{c:c}           the concert's stream outbox (messaging/outbox.py)
+Global, written beside the scripts, never in one (`cache_concert`):
+  queue:concerts         set of concert ids with a queue (what the scheduler walks)
+  outbox:streams         set of stream outbox keys (what the relay walks)
+A new script that writes a concert's keys must, like ISSUE, refuse a concert whose
+`concert` key is missing: that key is set only once the concert is registered.
 
 Replies come back typed and decoded (replies.py): no caller reads a reply by position.
 """
@@ -46,6 +53,13 @@ class ConcertKeys:
     users: str
     admission: str
     concert: str
+    token_prefix: str
+    outbox: str
+
+
+def concert_tag(concert_id: int | str) -> str:
+    """The hash tag's content shared by every key of one concert."""
+    return f"c:{concert_id}"
 
 
 class QueueStore:
@@ -53,27 +67,30 @@ class QueueStore:
 
     def __init__(self, resources: Resources) -> None:
         self.redis: redis_async.Redis = resources.redis
-        self._key = resources.key
-        self.outbox = resources.key("outbox")
+        self._prefix = resources.settings.redis_key_prefix
         self.concerts = resources.key("queue", "concerts")
-        self.token_prefix = resources.key("queue", "token", "")
+        self.streams = outbox.registry_key(self._prefix)
 
-    def for_concert(self, concert_id: int) -> ConcertKeys:
-        def key(name: str) -> str:
-            return str(self._key("queue", name, concert_id))
+    def _base(self, concert_id: int | str) -> str:
+        return f"{self._prefix}queue:{{{concert_tag(concert_id)}}}:"
 
+    def for_concert(self, concert_id: int | str) -> ConcertKeys:
+        base = self._base(concert_id)
         return ConcertKeys(
-            seq=key("seq"),
-            waiting=key("waiting"),
-            polled=key("polled"),
-            active=key("active"),
-            users=key("users"),
-            admission=key("admission"),
-            concert=key("concert"),
+            seq=base + "seq",
+            waiting=base + "waiting",
+            polled=base + "polled",
+            active=base + "active",
+            users=base + "users",
+            admission=base + "admission",
+            concert=base + "concert",
+            token_prefix=base + "token:",
+            outbox=outbox.stream_key(self._prefix, concert_tag(concert_id)),
         )
 
     def token_key(self, token: str) -> str:
-        return self.token_prefix + token
+        """The key of a token checked by `domain.concert_of_token`: it starts with its concert."""
+        return f"{self._base(token.partition('.')[0])}token:{token}"
 
     async def issue(
         self, concert_id: int, *, token: str, user_id: int, now_ms: int, event: Occurrence
@@ -81,8 +98,8 @@ class QueueStore:
         """The user's live token for the concert, `token` if there was none (`new`)."""
         keys = self.for_concert(concert_id)
         script_keys = [keys.concert, keys.users, keys.seq, keys.waiting, keys.polled]
-        script_keys += [self.token_key(token), self.concerts, self.outbox, keys.admission]
-        args: list[scripts.Arg] = [self.token_prefix, token, user_id, concert_id, now_ms]
+        script_keys += [self.token_key(token), keys.outbox, keys.admission]
+        args: list[scripts.Arg] = [keys.token_prefix, token, user_id, concert_id, now_ms]
         args += outbox.stream_args([event])
         reply = replies.as_list(await scripts.ISSUE(self.redis, script_keys, args))
         kind = replies.text(reply[0])
@@ -131,9 +148,15 @@ class QueueStore:
         ]
 
     async def cache_concert(self, concert_id: int, *, exists: bool, seconds: int) -> None:
-        await self.redis.set(
-            self.for_concert(concert_id).concert, "1" if exists else "0", ex=seconds
-        )
+        """Cache whether the concert exists. An existing one is first named in the global
+        sets, which its scripts cannot write: since every script refuses a concert whose
+        cache is missing, a concert is registered before anything is in its stream."""
+        keys = self.for_concert(concert_id)
+        if exists:
+            # Two nodes on a cluster: each command is its own step, in this order.
+            await self.redis.sadd(self.concerts, concert_id)
+            await self.redis.sadd(self.streams, keys.outbox)
+        await self.redis.set(keys.concert, "1" if exists else "0", ex=seconds)
 
     async def concert_ids(self) -> list[int]:
         return sorted(int(member) for member in await self.redis.smembers(self.concerts))
@@ -185,7 +208,7 @@ class QueueStore:
         args: list[scripts.Arg] = [last, *tick[1:]]
         for candidate, expires_ms, event in candidates:
             args += [candidate.token, expires_ms, *outbox.stream_args([event])]
-        script_keys = [keys.waiting, keys.polled, keys.active, keys.admission, self.outbox]
+        script_keys = [keys.waiting, keys.polled, keys.active, keys.admission, keys.outbox]
         script_keys += [self.token_key(candidate.token) for candidate, _, _ in candidates]
         return replies.integer(await scripts.ADMIT(self.redis, script_keys, args))
 
@@ -206,7 +229,7 @@ class QueueStore:
         args: list[scripts.Arg] = [mode, cutoff_ms, now_ms, retention_seconds, reason]
         for token, event in tokens:
             args += [token, *outbox.stream_args([event])]
-        script_keys = [keys.waiting, keys.polled, keys.active, keys.users, self.outbox]
+        script_keys = [keys.waiting, keys.polled, keys.active, keys.users, keys.outbox]
         script_keys += [self.token_key(token) for token, _ in tokens]
         expired = replies.as_list(await scripts.EXPIRE(self.redis, script_keys, args))
         return [replies.text(token) or "" for token in expired]
