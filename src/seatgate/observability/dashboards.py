@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from seatgate.observability.onsale_panels import ON_SALE
 from seatgate.observability.ops import OPS_DIR_HELP, ops_dir
 from seatgate.observability.panels import (
     API,
@@ -88,7 +89,7 @@ def _label_variable(name: str, metric: str, label: str) -> GrafanaJson:
 DASHBOARDS: dict[str, GrafanaJson] = {
     "api.json": dashboard("seatgate-api", "seatgate / API", API),
     "waiting-room.json": dashboard(
-        "seatgate-waiting-room", "seatgate / Waiting room", WAITING_ROOM
+        "seatgate-waiting-room", "seatgate / Waiting room", [*WAITING_ROOM, *ON_SALE]
     ),
     "reservations.json": dashboard(
         "seatgate-reservations", "seatgate / Reservations and payments", RESERVATIONS
