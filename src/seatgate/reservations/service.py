@@ -116,36 +116,37 @@ async def _hold(
             schedule_id=schedule_id,
             concert_id=concert_id,
         )
-        found = await _try_hold(conn, reservation, ttl_seconds=float(settings.hold_ttl_seconds))
+        held = await _try_hold(conn, reservation, ttl_seconds=float(settings.hold_ttl_seconds))
+        if held is not None:
+            return HeldSeat(
+                reservation_id=held.reservation_id,
+                status=ReservationStatus.HELD,
+                seat_id=seat_id,
+                schedule_id=schedule_id,
+                price=held.price,
+                expires_at=held.expires_at,
+            )
+        seat = await repository.seat_state(conn, seat_id=seat_id, schedule_id=schedule_id)
         refusal = hold_refusal(
-            seat_found=found is not None,
-            seat_concert_id=found.concert_id if found else None,
+            seat_found=seat is not None,
+            seat_concert_id=seat.concert_id if seat else None,
             token_concert_id=concert_id,
         )
         if refusal is not None:
             raise refusal
-        assert found is not None  # hold_refusal refuses a missing seat
-        if found.held is not None:
-            return HeldSeat(
-                reservation_id=found.held.reservation_id,
-                status=ReservationStatus.HELD,
-                seat_id=seat_id,
-                schedule_id=schedule_id,
-                price=found.held.price,
-                expires_at=found.held.expires_at,
-            )
-        if found.lapsed_id is None or attempt:
+        assert seat is not None  # hold_refusal refuses a missing seat
+        if seat.lapsed_id is None or attempt:
             break
         # The seat's hold lapsed but no sweep has run yet: release it now through the
         # sweep's own guarded statement, then try once more. On this connection, so a
         # keyed hold needs no second one (its release commits or rolls back with it).
-        await _expire_hold_in(conn, reservation_id=found.lapsed_id)
+        await _expire_hold_in(conn, reservation_id=seat.lapsed_id)
     raise SeatUnavailable()
 
 
 async def _try_hold(
     conn: Connection, reservation: ReservationEvent, *, ttl_seconds: float
-) -> repository.HoldAttempt | None:
+) -> repository.Held | None:
     """The hold statement; the constraints it may break, as the answers they mean."""
     held = fact(reservation.reservation_id, Transition.HELD)
     try:
@@ -164,8 +165,8 @@ async def _try_hold(
         # reservations_one_live_per_seat: another live reservation has the seat.
         raise SeatUnavailable() from None
     except asyncpg.ForeignKeyViolationError:
-        # Seat, schedule and concert come from the statement's own join: only the
-        # user can be missing (a signed token older than this database).
+        # The user's is the reservation's only foreign key (migration 0004): a signed
+        # token older than this database.
         raise NotFound("User not found") from None
 
 
