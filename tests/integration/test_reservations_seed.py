@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from seatgate.catalog import service as catalog_service
 from seatgate.catalog.cli import check_counts
 from seatgate.catalog.service import seed
 from seatgate.cli import main
@@ -67,3 +68,33 @@ def test_seed_command_exits_with_one_line_on_bad_counts(
     assert capsys.readouterr().err.strip().splitlines() == [
         "seatgate: --seats=0 is out of range; fix: pass 1..100000"
     ]
+
+
+async def test_seats_go_in_batches_and_a_rerun_completes_what_is_missing(
+    clean: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small batches: each is its own short statement, so no seed size meets the
+    # statement timeout (one statement of 150,000 seats used to).
+    monkeypatch.setattr(catalog_service, "SEAT_BATCH", 7)
+    seen: list[tuple[int, int]] = []
+
+    result = await seed(
+        clean.pool,
+        concerts=1,
+        schedules=2,
+        seats=20,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    await clean.pool.execute("DELETE FROM seats WHERE number > 15 AND schedule_id = $1", 1)
+    again = await seed(clean.pool, concerts=1, schedules=2, seats=20)
+
+    assert result.seats_created == 40
+    # ceil(20 / 7) = 3 batches per schedule, each reported, ending at the whole seed.
+    assert seen == [(7, 40), (14, 40), (20, 40), (27, 40), (34, 40), (40, 40)]
+    assert again.seats_created == 5
+    assert await clean.pool.fetchval("SELECT count(*) FROM seats") == 40
+    counts = await clean.pool.fetch(
+        "SELECT count(DISTINCT number) AS n, min(number) AS lo, max(number) AS hi"
+        " FROM seats GROUP BY schedule_id"
+    )
+    assert [tuple(row) for row in counts] == [(20, 1, 20), (20, 1, 20)]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from typing import TextIO
 
 from seatgate.catalog.schemas import SeedResult
 from seatgate.catalog.service import seed_now
@@ -54,9 +57,46 @@ def cmd_seed(args: argparse.Namespace) -> int:
         fail(problem)
     if settings.database_url is None:
         fail("SEATGATE_DATABASE_URL is not set; fix: point it at seatgate's PostgreSQL")
-    for line in describe(*seed_now(settings, args.concerts, args.schedules, args.seats)):
+    bar = ProgressBar(sys.stderr)
+    seeded = seed_now(settings, args.concerts, args.schedules, args.seats, progress=bar.update)
+    bar.finish()
+    for line in describe(*seeded):
         print(line)
     return 0
+
+
+class ProgressBar:
+    """Seats seeded so far and the rate, on stderr: redrawn in place on a terminal, a line
+    per tenth otherwise (a log keeps ten lines, not thousands)."""
+
+    WIDTH = 30
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._started = time.perf_counter()
+        self._tty = out.isatty()
+        self._shown_tenths = -1
+        self._drawn = False
+
+    def update(self, done: int, total: int) -> None:
+        tenths = done * 10 // max(total, 1)
+        if not self._tty and tenths == self._shown_tenths:
+            return
+        self._shown_tenths = tenths
+        filled = self.WIDTH * done // max(total, 1)
+        rate = done / max(time.perf_counter() - self._started, 1e-9)
+        line = (
+            f"seeding seats [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+            f"{done:,}/{total:,} ({rate:,.0f} seats/s)"
+        )
+        self._out.write(f"\r{line}" if self._tty else f"{line}\n")
+        self._out.flush()
+        self._drawn = True
+
+    def finish(self) -> None:
+        if self._tty and self._drawn:
+            self._out.write("\n")
+            self._out.flush()
 
 
 def describe(result: SeedResult, seconds: float) -> list[str]:

@@ -44,8 +44,7 @@ WHERE s.schedule_id = $1
 ORDER BY s.number
 """
 
-# Natural keys (title, (concert, starts_at), (schedule, number)) make seeding idempotent;
-# generate_series keeps 100,000 seats to one statement.
+# Natural keys (title, (concert, starts_at), (schedule, number)) make seeding idempotent.
 SEED_CONCERTS_SQL = """
 INSERT INTO concerts (title, artist, venue)
 SELECT format('seatgate demo concert %s', i), format('Artist %s', i), 'Seoul Arena'
@@ -62,16 +61,14 @@ WHERE c.title = ANY (SELECT format('seatgate demo concert %s', i)
 ON CONFLICT (concert_id, starts_at) DO NOTHING
 """
 
-SEED_SEATS_SQL = """
+# One batch of one schedule's seats, numbers first..last: a statement whose cost does not
+# grow with the table (its index insertions all land at the right end of their trees),
+# so 5,000,000 seats are many short statements, each well inside the statement timeout.
+SEED_SEAT_BATCH_SQL = """
 INSERT INTO seats (schedule_id, number, price)
-SELECT sc.id, n, CASE WHEN n <= 10 THEN 150000 WHEN n <= 30 THEN 120000 ELSE 90000 END
-FROM schedules sc
-JOIN concerts c ON c.id = sc.concert_id
-CROSS JOIN generate_series(1, $3::int) AS n
-WHERE c.title = ANY (SELECT format('seatgate demo concert %s', i)
-                     FROM generate_series(1, $1::int) AS i)
-  AND sc.starts_at < timestamptz '2030-01-01 19:00+09' + make_interval(days => $2::int)
-ORDER BY sc.id, n  -- contiguous seat ids per schedule, so a printed range is meaningful
+SELECT $1::bigint, n, CASE WHEN n <= 10 THEN 150000 WHEN n <= 30 THEN 120000 ELSE 90000 END
+FROM generate_series($2::int, $3::int) AS n
+ORDER BY n  -- contiguous seat ids per schedule, so a printed range is meaningful
 ON CONFLICT (schedule_id, number) DO NOTHING
 """
 
@@ -145,17 +142,16 @@ async def list_seats(conn: Executor, schedule_id: int, status: str | None) -> li
     return [SeatRow(**row) for row in await conn.fetch(LIST_SEATS_SQL, schedule_id, status)]
 
 
-async def seed(
-    conn: Executor, *, concerts: int, schedules: int, seats: int
-) -> tuple[int, int, int]:
-    """Insert what is missing; returns how many concerts, schedules and seats were new."""
-    steps = (
-        (SEED_CONCERTS_SQL, (concerts,)),
-        (SEED_SCHEDULES_SQL, (concerts, schedules)),
-        (SEED_SEATS_SQL, (concerts, schedules, seats)),
-    )
-    created = [row_count(await conn.execute(sql, *args)) for sql, args in steps]
-    return created[0], created[1], created[2]
+async def seed_catalog(conn: Executor, *, concerts: int, schedules: int) -> tuple[int, int]:
+    """Insert the concerts and schedules that are missing; returns how many were new."""
+    new_concerts = row_count(await conn.execute(SEED_CONCERTS_SQL, concerts))
+    new_schedules = row_count(await conn.execute(SEED_SCHEDULES_SQL, concerts, schedules))
+    return new_concerts, new_schedules
+
+
+async def seed_seat_batch(conn: Executor, *, schedule_id: int, first: int, last: int) -> int:
+    """Insert seats first..last of a schedule that are missing; returns how many were new."""
+    return row_count(await conn.execute(SEED_SEAT_BATCH_SQL, schedule_id, first, last))
 
 
 async def refresh_statistics(conn: Executor) -> None:

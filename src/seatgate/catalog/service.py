@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import asyncpg
 
@@ -23,6 +24,9 @@ from seatgate.errors import Forbidden, NotFound
 from seatgate.settings import Settings
 
 MAX_CONCERTS_LISTED = 500
+SEAT_BATCH = 50_000
+
+Progress = Callable[[int, int], None]
 
 
 async def list_concerts(
@@ -69,41 +73,75 @@ async def list_seats(
     )
 
 
-async def seed(pool: asyncpg.Pool, *, concerts: int, schedules: int, seats: int) -> SeedResult:
-    """Idempotent: the same arguments twice create nothing the second time."""
+async def seed(
+    pool: asyncpg.Pool,
+    *,
+    concerts: int,
+    schedules: int,
+    seats: int,
+    progress: Progress | None = None,
+) -> SeedResult:
+    """Idempotent: the same arguments twice create nothing the second time.
+
+    Seats go in batches of `SEAT_BATCH`, each its own short transaction: one statement of
+    150,000 seats or more used to outlast the statement timeout. `progress(done, total)`
+    is called after each batch (seats of this seed present so far, of all it asks for).
+    """
     async with UnitOfWork(pool) as uow:
-        created = await repository.seed(
-            uow.conn, concerts=concerts, schedules=schedules, seats=seats
+        concerts_created, schedules_created = await repository.seed_catalog(
+            uow.conn, concerts=concerts, schedules=schedules
         )
-        rows = await repository.seeded_schedules(uow.conn, concerts=concerts, schedules=schedules)
         await uow.commit()
-    if any(created):
+    planned = await repository.seeded_schedules(pool, concerts=concerts, schedules=schedules)
+    total = len(planned) * seats
+    done = sum(min(row.seats, seats) for row in planned)
+    seats_created = 0
+    for row in planned:
+        if row.seats >= seats:
+            continue  # seeded before: numbers are unique per schedule, so it is complete
+        for first in range(1, seats + 1, SEAT_BATCH):
+            last = min(first + SEAT_BATCH - 1, seats)
+            created = await repository.seed_seat_batch(
+                pool, schedule_id=row.schedule_id, first=first, last=last
+            )
+            seats_created += created
+            done += created
+            if progress is not None:
+                progress(done, total)
+    if concerts_created or schedules_created or seats_created:
         # Fresh statistics, or the planner keeps the plans of empty tables until
         # autovacuum's next pass, which under load test costs the first minutes.
         await repository.refresh_statistics(pool)
+    rows = await repository.seeded_schedules(pool, concerts=concerts, schedules=schedules)
     return SeedResult(
-        concerts_created=created[0],
-        schedules_created=created[1],
-        seats_created=created[2],
+        concerts_created=concerts_created,
+        schedules_created=schedules_created,
+        seats_created=seats_created,
         schedules=[SeededSchedule(**row._asdict()) for row in rows],
     )
 
 
 def seed_now(
-    settings: Settings, concerts: int, schedules: int, seats: int
+    settings: Settings,
+    concerts: int,
+    schedules: int,
+    seats: int,
+    progress: Progress | None = None,
 ) -> tuple[SeedResult, float]:
     """`seed` on a pool of its own, for callers outside an event loop (`seatgate seed`,
     `seatgate dev`, the load test's preflight); returns the result and the seconds it took."""
     started = time.perf_counter()
-    result = asyncio.run(_seed_on_own_pool(settings, concerts, schedules, seats))
+    result = asyncio.run(_seed_on_own_pool(settings, concerts, schedules, seats, progress))
     return result, time.perf_counter() - started
 
 
 async def _seed_on_own_pool(
-    settings: Settings, concerts: int, schedules: int, seats: int
+    settings: Settings, concerts: int, schedules: int, seats: int, progress: Progress | None
 ) -> SeedResult:
     pool = await create_pool(settings, min_size=1)
     try:
-        return await seed(pool, concerts=concerts, schedules=schedules, seats=seats)
+        return await seed(
+            pool, concerts=concerts, schedules=schedules, seats=seats, progress=progress
+        )
     finally:
         await pool.close()
