@@ -12,7 +12,50 @@ from typing import NamedTuple
 from seatgate.db.executor import Executor, row_count
 
 LIST_CONCERTS_SQL = """
-SELECT id AS concert_id, title, artist, venue FROM concerts WHERE id > $1 ORDER BY id LIMIT $2
+SELECT id AS concert_id, title, artist, venue, sale_opens_at
+FROM concerts WHERE id > $1 ORDER BY id LIMIT $2
+"""
+
+SALE_SQL = """
+SELECT id AS concert_id, sale_opens_at AS opens_at, sale_seed AS seed,
+       sale_shuffled_at AS shuffled_at
+FROM concerts WHERE id = $1
+"""
+
+# The seed is drawn once: rescheduling keeps the commitment already published. A sale
+# whose pre-queue was shuffled cannot be moved.
+SCHEDULE_SALE_SQL = """
+UPDATE concerts SET sale_opens_at = $2, sale_seed = coalesce(sale_seed, $3)
+WHERE id = $1 AND sale_shuffled_at IS NULL
+RETURNING id AS concert_id, sale_opens_at AS opens_at, sale_seed AS seed,
+          sale_shuffled_at AS shuffled_at
+"""
+
+# Through concerts_sale_due_idx: scheduled sales not yet shuffled.
+DUE_SALES_SQL = """
+SELECT id AS concert_id, sale_opens_at AS opens_at, sale_seed AS seed,
+       sale_shuffled_at AS shuffled_at
+FROM concerts
+WHERE sale_opens_at IS NOT NULL AND sale_shuffled_at IS NULL AND sale_opens_at <= $1
+ORDER BY sale_opens_at LIMIT 100
+"""
+
+# What each concert could still sell: AVAILABLE seats and lapsed holds (as available_seats
+# counts them). A concert without any seat yet has nothing on sale: NULL, not sold out.
+SELLABLE_SQL = """
+SELECT c.id AS concert_id,
+       CASE WHEN EXISTS (SELECT 1 FROM schedules sc JOIN seats s ON s.schedule_id = sc.id
+                         WHERE sc.concert_id = c.id)
+            THEN (SELECT count(*) FROM schedules sc JOIN seats s ON s.schedule_id = sc.id
+                   WHERE sc.concert_id = c.id AND s.status = 'AVAILABLE')
+               + (SELECT count(*) FROM reservations r
+                   WHERE r.status = 'HELD' AND r.expires_at <= now() AND r.concert_id = c.id)
+       END AS seats
+FROM unnest($1::bigint[]) AS c(id)
+"""
+
+RECORD_SHUFFLE_SQL = """
+UPDATE concerts SET sale_shuffled_at = $2 WHERE id = $1 AND sale_shuffled_at IS NULL
 """
 
 # Counting through seats_schedule_status_idx and reservations_held_expiry_idx: a
@@ -91,6 +134,14 @@ class ConcertRow(NamedTuple):
     title: str
     artist: str
     venue: str
+    sale_opens_at: datetime | None
+
+
+class SaleRow(NamedTuple):
+    concert_id: int
+    opens_at: datetime | None  # None: open from the start
+    seed: bytes | None
+    shuffled_at: datetime | None
 
 
 class ScheduleRow(NamedTuple):
@@ -122,6 +173,32 @@ async def list_concerts(conn: Executor, *, after: int, limit: int) -> list[Conce
 async def concert_exists(conn: Executor, concert_id: int) -> bool:
     found = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM concerts WHERE id = $1)", concert_id)
     return bool(found)
+
+
+async def sale(conn: Executor, concert_id: int) -> SaleRow | None:
+    row = await conn.fetchrow(SALE_SQL, concert_id)
+    return None if row is None else SaleRow(**row)
+
+
+async def schedule_sale(
+    conn: Executor, concert_id: int, *, opens_at: datetime, seed: bytes
+) -> SaleRow | None:
+    """None when there is no such concert or its sale was already shuffled."""
+    row = await conn.fetchrow(SCHEDULE_SALE_SQL, concert_id, opens_at, seed)
+    return None if row is None else SaleRow(**row)
+
+
+async def due_sales(conn: Executor, *, now: datetime) -> list[SaleRow]:
+    return [SaleRow(**row) for row in await conn.fetch(DUE_SALES_SQL, now)]
+
+
+async def sellable(conn: Executor, concert_ids: list[int]) -> dict[int, int | None]:
+    rows = await conn.fetch(SELLABLE_SQL, concert_ids)
+    return {int(row["concert_id"]): row["seats"] for row in rows}
+
+
+async def record_shuffle(conn: Executor, concert_id: int, *, shuffled_at: datetime) -> None:
+    await conn.execute(RECORD_SHUFFLE_SQL, concert_id, shuffled_at)
 
 
 async def list_schedules(conn: Executor, concert_id: int) -> list[ScheduleRow]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SeatStatus(StrEnum):
@@ -17,6 +17,18 @@ class Concert(BaseModel):
     title: str
     artist: str
     venue: str
+    sale_opens_at: datetime | None = Field(
+        default=None, description="When the sale opens; null: open from the start."
+    )
+
+
+class Sale(BaseModel):
+    """A concert's on-sale as the waiting room needs it; `seed` is secret until shuffled."""
+
+    concert_id: int
+    opens_at: datetime | None
+    seed: bytes | None
+    shuffled_at: datetime | None
 
 
 class Schedule(BaseModel):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import asyncpg
 
 from seatgate.catalog import repository
 from seatgate.catalog.schemas import (
     Concert,
+    Sale,
     Schedule,
     Seat,
     SeatList,
@@ -20,7 +22,7 @@ from seatgate.catalog.schemas import (
 )
 from seatgate.db.pool import create_pool
 from seatgate.db.unit_of_work import UnitOfWork
-from seatgate.errors import Forbidden, NotFound
+from seatgate.errors import Conflict, Forbidden, NotFound
 from seatgate.settings import Settings
 
 MAX_CONCERTS_LISTED = 500
@@ -54,6 +56,40 @@ async def get_schedule(pool: asyncpg.Pool, *, schedule_id: int) -> Schedule:
 
 async def concert_exists(pool: asyncpg.Pool, *, concert_id: int) -> bool:
     return await repository.concert_exists(pool, concert_id)
+
+
+async def sale(pool: asyncpg.Pool, *, concert_id: int) -> Sale | None:
+    """The concert's on-sale, None if there is no such concert."""
+    row = await repository.sale(pool, concert_id)
+    return None if row is None else Sale(**row._asdict())
+
+
+async def schedule_sale(
+    pool: asyncpg.Pool, *, concert_id: int, opens_at: datetime, seed: bytes
+) -> Sale:
+    """Set when the sale opens; `seed` is kept only if the concert had none yet."""
+    row = await repository.schedule_sale(pool, concert_id, opens_at=opens_at, seed=seed)
+    if row is not None:
+        return Sale(**row._asdict())
+    if await repository.concert_exists(pool, concert_id):
+        raise Conflict(f"The sale of concert {concert_id} has opened and its line was shuffled")
+    raise NotFound(f"Concert {concert_id} does not exist")
+
+
+async def due_sales(pool: asyncpg.Pool, *, now: datetime) -> list[Sale]:
+    """Scheduled sales whose opening has come and whose pre-queue was not shuffled yet."""
+    return [Sale(**row._asdict()) for row in await repository.due_sales(pool, now=now)]
+
+
+async def sellable_seats(pool: asyncpg.Pool, *, concert_ids: list[int]) -> dict[int, int | None]:
+    """Seats each concert could sell now; None for a concert with no seat at all."""
+    if not concert_ids:
+        return {}
+    return await repository.sellable(pool, concert_ids)
+
+
+async def record_shuffle(pool: asyncpg.Pool, *, concert_id: int, shuffled_at: datetime) -> None:
+    await repository.record_shuffle(pool, concert_id, shuffled_at=shuffled_at)
 
 
 async def list_seats(
