@@ -63,6 +63,8 @@ def render_prometheus(ops: Path, targets: Targets, ports: MonitorPorts) -> YamlC
     jobs = []
     for job in config["scrape_configs"]:
         if job["job_name"] in where:
+            # compose finds replicas through Docker's DNS; here each target is one address.
+            job.pop("dns_sd_configs", None)
             job["static_configs"] = [{"targets": [where[job["job_name"]]]}]
             job["scrape_timeout"] = "1s"
             jobs.append(job)
