@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from seatgate.embedded.stack import EmbeddedStack, drop_database
 from seatgate.main import create_app
 from seatgate.resources import Resources
 from seatgate.settings import Settings, load_settings
+from tests.redis_cluster import redis_cluster
 from tests.servers import RunServers, database_name, embedded_root, start_servers
 
 TABLES = (
@@ -24,12 +27,21 @@ TABLES = (
 )
 
 
+def cluster_url(stack: contextlib.ExitStack) -> str | None:
+    """SEATGATE_TEST_REDIS_CLUSTER: `start` runs the suite on a 3-master Redis Cluster of
+    the machine's redis-server (`make test-cluster`), a URL on that cluster's node."""
+    wanted = os.environ.get("SEATGATE_TEST_REDIS_CLUSTER", "")
+    if wanted == "start":
+        return stack.enter_context(redis_cluster()).url
+    return wanted or None
+
+
 @pytest.fixture(scope="session")
 def servers() -> Iterator[RunServers]:
-    with tempfile.TemporaryDirectory(prefix="seatgate-test-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="seatgate-test-") as tmp, contextlib.ExitStack() as on:
         stack = EmbeddedStack(embedded_root(Path(tmp)))
         try:
-            found = start_servers(stack)
+            found = start_servers(stack, cluster_url(on))
             upgrade(found.database_url)
             yield found
             asyncio.run(drop_database(found.admin_database_url, database_name(found.database_url)))
@@ -51,6 +63,7 @@ def make_settings(servers: RunServers, **overrides: Any) -> Settings:
         "redis_url": servers.redis_url,
         "kafka_bootstrap_servers": servers.kafka_bootstrap_servers,
         "redis_key_prefix": servers.redis_key_prefix,
+        "redis_cluster": servers.redis_cluster,
         "db_pool_size": 20,
         # The suite shares two cores with other runs: a test that starts 200 requests at
         # once stalls its own event loop for seconds (measured: 2.5 s), past the request

@@ -26,12 +26,16 @@ class RunServers:
     kafka_bootstrap_servers: str
     redis_key_prefix: str
     run_id: str
+    redis_cluster: bool = False
 
 
-def start_servers(stack: EmbeddedStack) -> RunServers:
+def start_servers(stack: EmbeddedStack, cluster_url: str | None = None) -> RunServers:
+    """The run's servers; with `cluster_url`, Redis is that Redis Cluster's start-up node."""
     run_id = uuid.uuid4().hex[:10]
     admin_url = os.environ.get("SEATGATE_TEST_DATABASE_URL") or stack.start_postgres(port=0)
-    redis_url = os.environ.get("SEATGATE_TEST_REDIS_URL") or stack.start_redis(port=0)
+    redis_url = (
+        cluster_url or os.environ.get("SEATGATE_TEST_REDIS_URL") or stack.start_redis(port=0)
+    )
     kafka = os.environ.get("SEATGATE_TEST_KAFKA_BOOTSTRAP_SERVERS") or stack.start_kafka(port=0)
     database_url = asyncio.run(ensure_database(admin_url, f"seatgate_test_{run_id}"))
     return RunServers(
@@ -41,6 +45,7 @@ def start_servers(stack: EmbeddedStack) -> RunServers:
         kafka_bootstrap_servers=kafka,
         redis_key_prefix=f"seatgate-test-{run_id}:",
         run_id=run_id,
+        redis_cluster=cluster_url is not None,
     )
 
 

@@ -22,7 +22,7 @@ import redis.asyncio as redis_async
 from confluent_kafka.admin import AdminClient
 
 from seatgate.db.executor import Executor
-from seatgate.resources import Resources
+from seatgate.resources import RedisClient, Resources
 from seatgate.settings import Settings, env_name, mask
 
 log = logging.getLogger("seatgate.checks")
@@ -56,14 +56,48 @@ async def ask_database(db: Executor, timeout: float | None = None) -> str:
     return f"PostgreSQL {await db.fetchval('SHOW server_version', timeout=timeout)}"
 
 
-async def ask_redis(client: redis_async.Redis) -> str:
-    # PING decides (a Redis still loading its data refuses it), INFO names the version;
-    # one round trip for both.
+class RedisMode(Exception):
+    """Redis answers, but not as the settings say: the text says what the server is,
+    `setting` and `fix` what to change (one operator line, CheckResult.line)."""
+
+    def __init__(self, detail: str, *, setting: str, fix: str) -> None:
+        super().__init__(detail)
+        self.setting = setting
+        self.fix = fix
+
+
+CLUSTER_FIX = "serve every slot (redis-cli --cluster check HOST:PORT names what is missing)"
+
+
+async def ask_redis(client: RedisClient) -> str:
+    if isinstance(client, redis_async.RedisCluster):
+        return await _ask_cluster(client)
+    # PING decides (a Redis still loading its data refuses it), INFO names the version and
+    # whether it is a cluster node; one round trip for all.
     async with client.pipeline(transaction=False) as pipe:
         pipe.ping()
         pipe.info("server")
-        _, info = await pipe.execute()
+        pipe.info("cluster")
+        _, info, cluster = await pipe.execute()
+    if cluster.get("cluster_enabled"):
+        raise RedisMode(
+            "is a Redis Cluster node",
+            setting="redis_cluster",
+            fix="set SEATGATE_REDIS_CLUSTER=true",
+        )
     return f"Redis {info.get('redis_version', '?')}"
+
+
+async def _ask_cluster(client: redis_async.RedisCluster) -> str:
+    info = await client.cluster_info()
+    if info.get("cluster_state") != "ok":
+        raise RedisMode(
+            f"is a Redis Cluster whose cluster_state is {info.get('cluster_state')}"
+            f" ({info.get('cluster_slots_ok')} of 16384 slots ok)",
+            setting="redis_url",
+            fix=CLUSTER_FIX,
+        )
+    return f"Redis Cluster ok ({info.get('cluster_size')} masters)"
 
 
 async def ask_kafka(bootstrap: str, timeout: float) -> str:
@@ -157,23 +191,39 @@ async def check_postgres(settings: Settings) -> CheckResult:
 async def check_redis(settings: Settings) -> CheckResult:
     url = settings.redis_url or ""
     timeout = settings.connect_timeout_seconds
+    modes: list[RedisMode] = []
 
     async def question() -> str:
-        client = redis_async.Redis.from_url(
-            url, socket_connect_timeout=timeout, socket_timeout=timeout
-        )
+        client: RedisClient
+        if settings.redis_cluster:
+            client = redis_async.RedisCluster.from_url(
+                url, socket_connect_timeout=timeout, socket_timeout=timeout
+            )
+        else:
+            client = redis_async.Redis.from_url(
+                url, socket_connect_timeout=timeout, socket_timeout=timeout
+            )
         try:
             return await ask_redis(client)
+        except RedisMode as mode:
+            modes.append(mode)
+            raise
         finally:
             await client.aclose()
 
-    return await _checked(
-        "redis",
-        "redis_url",
-        mask("redis_url", url),
-        "start Redis or point SEATGATE_REDIS_URL at a reachable server",
-        question(),
-    )
+    fix = "start Redis or point SEATGATE_REDIS_URL at a reachable server"
+    if settings.redis_cluster:
+        fix = (
+            "point SEATGATE_REDIS_URL at a reachable node of the Redis Cluster, or set "
+            "SEATGATE_REDIS_CLUSTER=false for a single Redis"
+        )
+    result = await _checked("redis", "redis_url", mask("redis_url", url), fix, question())
+    if not modes:
+        return result
+    mode = modes[0]
+    where = f"{mask('redis_url', url)} {mode}"
+    detail = f"={where}" if mode.setting == "redis_url" else f"=false, but {where}"
+    return CheckResult("redis", False, detail, setting=env_name(mode.setting), fix=mode.fix)
 
 
 async def check_kafka(settings: Settings) -> CheckResult:

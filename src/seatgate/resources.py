@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 import redis.asyncio as redis_async
@@ -46,7 +47,43 @@ class RedisPool(redis_async.BlockingConnectionPool):
         await super().release(connection)
 
 
-def redis_client(settings: Settings) -> redis_async.Redis:
+class RedisClusterClient(redis_async.RedisCluster):
+    """A cluster client whose commands beyond `max_in_flight` wait their turn.
+
+    redis-py's cluster client has no blocking pool: past `max_connections` on a node a
+    command fails at once. This bounds the commands under way instead, with the deadline
+    on progress of RedisPool: a burst on a healthy cluster queues, a stalled one fails
+    every waiter ("No connection available", 503) when none finished for `wait_seconds`.
+    """
+
+    def __init__(self, *args: Any, max_in_flight: int, wait_seconds: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turns = asyncio.Semaphore(max_in_flight)
+        self._wait_seconds = wait_seconds
+        self.finished = 0
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:  # redis-py's signature
+        while True:
+            finished = self.finished
+            try:
+                await asyncio.wait_for(self._turns.acquire(), self._wait_seconds)
+                break
+            except TimeoutError:
+                if self.finished == finished:
+                    raise redis_exceptions.ConnectionError("No connection available.") from None
+        try:
+            return await super().execute_command(*args, **kwargs)
+        finally:
+            self.finished += 1
+            self._turns.release()
+
+
+# One Redis, or a Redis Cluster (SEATGATE_REDIS_CLUSTER): the waiting room's scripts and
+# pipelines touch one hash slot each, so they run on either (docs/decisions/0012).
+RedisClient: TypeAlias = redis_async.Redis | redis_async.RedisCluster
+
+
+def redis_client(settings: Settings) -> RedisClient:
     if settings.redis_url is None:
         raise RuntimeError("SEATGATE_REDIS_URL is not set")
     # A blocking pool makes a burst beyond max_connections wait for a free connection;
@@ -56,12 +93,26 @@ def redis_client(settings: Settings) -> redis_async.Redis:
     # `redis_timeout_seconds`, and a connection that timed out is disconnected, so none
     # broken by the stall is used again.
     deadline = settings.redis_timeout_seconds
+    max_connections = max(64, settings.db_pool_size * 4)
+    if settings.redis_cluster:
+        # A burst waits as on one Redis (RedisClusterClient); a node that stops answering
+        # is a TimeoutError within the deadline, as above.
+        # Pipelines take their connections beside the bound: room for them on each node.
+        return RedisClusterClient.from_url(
+            settings.redis_url,
+            socket_connect_timeout=deadline,
+            socket_timeout=deadline,
+            health_check_interval=30,
+            max_connections=2 * max_connections,
+            max_in_flight=max_connections,
+            wait_seconds=deadline,
+        )
     pool = RedisPool.from_url(
         settings.redis_url,
         socket_connect_timeout=deadline,
         socket_timeout=deadline,
         health_check_interval=30,
-        max_connections=max(64, settings.db_pool_size * 4),
+        max_connections=max_connections,
         timeout=deadline,
     )
     return redis_async.Redis.from_pool(pool)
@@ -71,7 +122,7 @@ def redis_client(settings: Settings) -> redis_async.Redis:
 class Resources:
     settings: Settings
     pool: asyncpg.Pool
-    redis: redis_async.Redis
+    redis: RedisClient
 
     @classmethod
     async def open(cls, settings: Settings) -> Resources:

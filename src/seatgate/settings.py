@@ -81,8 +81,17 @@ class Settings(BaseSettings):
         default=None, description="PostgreSQL URL, e.g. postgresql://user:pass@host:5432/seatgate."
     )
     redis_url: str | None = Field(default=None, description="Redis URL, e.g. redis://host:6379/0.")
+    redis_cluster: bool = Field(
+        default=False,
+        description="True: SEATGATE_REDIS_URL names one start-up node of a Redis Cluster.",
+    )
     redis_key_prefix: str = Field(
-        default="seatgate:", min_length=1, description="Prefix of every Redis key seatgate owns."
+        default="seatgate:",
+        min_length=1,
+        # A brace would start a hash tag of its own and put all of one deployment's keys
+        # in one cluster slot (docs/decisions/0012).
+        pattern=r"^[^{}]+$",
+        description="Prefix of every Redis key seatgate owns (no { or }).",
     )
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="Kafka brokers as host:port[,host:port...]."

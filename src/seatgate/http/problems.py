@@ -140,6 +140,9 @@ DEPENDENCY_ERRORS: tuple[tuple[type[Exception], str], ...] = (
     (asyncpg.exceptions.CannotConnectNowError, "database"),
     (redis_exceptions.ConnectionError, "redis"),  # includes MaxConnectionsError
     (redis_exceptions.TimeoutError, "redis"),
+    # A Redis Cluster with a slot unserved: CLUSTERDOWN, or no node known for the slot.
+    (redis_exceptions.ClusterError, "redis"),
+    (redis_exceptions.RedisClusterException, "redis"),
     (ConnectionError, "a dependency"),
     (TimeoutError, "a dependency"),  # = asyncio.TimeoutError
 )

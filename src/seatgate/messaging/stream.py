@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-import redis.asyncio as redis_async
 from redis.exceptions import ResponseError
 
 from seatgate.messaging.outbox import APPEND_EVENT_LUA
+from seatgate.resources import RedisClient
 
 GROUP = "seatgate-relay"
 
@@ -107,7 +107,7 @@ class StreamOutbox:
 
     def __init__(
         self,
-        redis: redis_async.Redis,
+        redis: RedisClient,
         *,
         stream_key: str,
         owner: uuid.UUID,

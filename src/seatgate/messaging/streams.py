@@ -12,10 +12,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import redis.asyncio as redis_async
-
 from seatgate.messaging.outbox import registry_key
 from seatgate.messaging.stream import StreamOutbox
+from seatgate.resources import RedisClient
 
 
 class StreamOutboxes:
@@ -23,7 +22,7 @@ class StreamOutboxes:
 
     def __init__(
         self,
-        redis: redis_async.Redis,
+        redis: RedisClient,
         *,
         prefix: str,
         owner: uuid.UUID,

@@ -4,11 +4,12 @@ Each limit is a GCRA (generic cell rate algorithm) over one key holding one numb
 the theoretical arrival time: a sustained rate with a burst, one O(1) script per key,
 no counters to sweep. Each key carries its own hash tag, so on a Redis Cluster every
 script touches one slot; the user's and the address's checks go in one pipeline, one
-round trip.
+round trip (on a cluster, which refuses scripts in a pipeline, side by side).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Sequence
@@ -17,7 +18,9 @@ from typing import NamedTuple
 import redis.asyncio as redis_async
 from redis.exceptions import NoScriptError
 
+from seatgate.queue import replies
 from seatgate.queue.scripts import Script
+from seatgate.resources import RedisClient
 from seatgate.settings import Settings
 
 # KEYS: the limiter's key. ARGV: now ms, ms per request at the sustained rate, burst.
@@ -79,7 +82,7 @@ def limits_for(
 
 
 async def check(
-    redis: redis_async.Redis, limits: Sequence[Limit], *, now: float | None = None
+    redis: RedisClient, limits: Sequence[Limit], *, now: float | None = None
 ) -> Refusal | None:
     """Count the request against every limit; the first refusal, or None if it may go."""
     if not limits:
@@ -92,7 +95,15 @@ async def check(
     return None
 
 
-async def _run(redis: redis_async.Redis, limits: Sequence[Limit], at_ms: int) -> list[int]:
+async def _run(redis: RedisClient, limits: Sequence[Limit], at_ms: int) -> list[int]:
+    if isinstance(redis, redis_async.RedisCluster):
+        answers = await asyncio.gather(
+            *(
+                GCRA(redis, [limit.key], [at_ms, 1000 / limit.per_second, limit.burst])
+                for limit in limits
+            )
+        )
+        return [replies.integer(answer) for answer in answers]
     for attempt in range(2):
         pipe = redis.pipeline(transaction=False)
         for limit in limits:
@@ -105,5 +116,5 @@ async def _run(redis: redis_async.Redis, limits: Sequence[Limit], at_ms: int) ->
         for answer in answers:
             if isinstance(answer, Exception):
                 raise answer
-        return [int(answer) for answer in answers]
+        return [replies.integer(answer) for answer in answers]
     raise NoScriptError("the rate-limit script is not loaded")
