@@ -6,7 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from seatgate.loadtest.report import analysis, sections
+from seatgate.loadtest.report import analysis, crowd_section, sections
+from seatgate.loadtest.report.crowd_inputs import CrowdInputs, read_crowd
 from seatgate.loadtest.report.document import (
     Block,
     Heading,
@@ -30,6 +31,7 @@ class Report:
     html: Path
     verdicts: tuple[analysis.Verdict, ...]
     findings: tuple[Finding, ...]
+    fair: bool | None = None  # flash-crowd runs: the fairness check's verdict
 
 
 def _by_label(series: dict[Labels, float], label: str) -> str:
@@ -97,12 +99,12 @@ def _conclusion(inputs: RunInputs, passed: bool, lang: Lang) -> list[Block]:
     ]
 
 
-def build_blocks(inputs: RunInputs, lang: Lang) -> tuple[list[Block], bool, tuple[Finding, ...]]:
-    passed = analysis.passed(inputs)
+def build_blocks(
+    inputs: RunInputs, lang: Lang, crowd: CrowdInputs | None = None
+) -> tuple[list[Block], bool, tuple[Finding, ...], bool | None]:
+    """The report; a failed fairness check fails the run like a threshold."""
     found = findings(inputs)
-    title = ui("title_pass" if passed else "title_fail", lang)
-    blocks: list[Block] = [Heading(1, f"{title} — {inputs.meta.scenario}")]
-    parts = (
+    parts = [
         sections.overview(inputs, lang),
         sections.results(inputs, lang),
         sections.endpoints(inputs, lang),
@@ -110,10 +112,17 @@ def build_blocks(inputs: RunInputs, lang: Lang) -> tuple[list[Block], bool, tupl
         sections.causes(found, lang),
         sections.charts(inputs, lang),
         _app_metrics(inputs, lang),
-    )
+    ]
+    fair = None
+    if crowd is not None:
+        crowd_blocks, fair = crowd_section.section(inputs, crowd, lang)
+        parts.append(crowd_blocks)
+    passed = analysis.passed(inputs) and fair is not False
+    title = ui("title_pass" if passed else "title_fail", lang)
+    blocks: list[Block] = [Heading(1, f"{title} — {inputs.meta.scenario}")]
     for part in parts:
         blocks += [*part, Rule()]
-    return [*blocks, *_conclusion(inputs, passed, lang)], passed, found
+    return [*blocks, *_conclusion(inputs, passed, lang)], passed, found, fair
 
 
 def generate_report(run_dir: Path, lang: Lang = "ko", out_dir: Path | None = None) -> Report:
@@ -121,7 +130,7 @@ def generate_report(run_dir: Path, lang: Lang = "ko", out_dir: Path | None = Non
     inputs = read_inputs(run_dir)
     out = out_dir or run_dir
     out.mkdir(parents=True, exist_ok=True)
-    blocks, passed, found = build_blocks(inputs, lang)
+    blocks, passed, found, fair = build_blocks(inputs, lang, read_crowd(run_dir))
     for block in blocks:
         if isinstance(block, Image):
             (out / block.file).write_text(block.svg)
@@ -129,4 +138,4 @@ def generate_report(run_dir: Path, lang: Lang = "ko", out_dir: Path | None = Non
     markdown, html = out / "report.md", out / "report.html"
     markdown.write_text(to_markdown(blocks))
     html.write_text(to_html(blocks, title, lang))
-    return Report(passed, markdown, html, analysis.verdicts(inputs), found)
+    return Report(passed, markdown, html, analysis.verdicts(inputs), found, fair)

@@ -37,6 +37,8 @@ class RunMeta:
     notes: tuple[str, ...] = ()
     # With --prometheus: {prometheus, testid, dashboard_url, alert, alert_fired}.
     telemetry: dict[str, Any] | None = None
+    # What k6 itself cost: {wall_seconds, cpu_seconds, max_rss_mb} (runs since 2026-11-25).
+    k6: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunMeta:
@@ -52,6 +54,7 @@ class RunMeta:
             readyz_after=data.get("readyz_after"),
             notes=tuple(data.get("notes") or ()),
             telemetry=data.get("telemetry"),
+            k6=data.get("k6"),
         )
 
 
@@ -82,7 +85,7 @@ class RunInputs:
         return found if isinstance(found, dict) else None
 
 
-def _message(line: str) -> str | None:
+def console_message(line: str) -> str | None:
     """The console message of one k6 log line (logfmt `msg="..."` or JSON)."""
     if line.startswith("{"):
         try:
@@ -101,7 +104,7 @@ def _message(line: str) -> str | None:
 
 
 def _failure(line: str) -> Failure | None:
-    message = _message(line)
+    message = console_message(line)
     if not message or not message.startswith("{"):
         return None
     try:

@@ -1,0 +1,44 @@
+"""k6 as a child process, with what it cost: the report says how much of the machine the
+load generator itself took (k6 shares the 2 cores with the target)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class K6Run:
+    exit_code: int
+    wall_seconds: float
+    cpu_seconds: float  # user + system of k6 alone (wait4's rusage of that one child)
+    max_rss_mb: float
+
+    def meta(self) -> dict[str, float]:
+        return {
+            "wall_seconds": round(self.wall_seconds, 1),
+            "cpu_seconds": round(self.cpu_seconds, 1),
+            "max_rss_mb": round(self.max_rss_mb, 1),
+        }
+
+
+def run_k6(command: list[str], env: dict[str, str], timeout_seconds: float) -> K6Run:
+    """Runs k6 to its end (killed past `timeout_seconds`) and reads its own rusage."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env)
+    killer = threading.Timer(timeout_seconds, process.kill)
+    killer.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        killer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+    return K6Run(
+        exit_code=process.returncode,
+        wall_seconds=time.monotonic() - started,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024,  # Linux reports kilobytes
+    )
