@@ -9,18 +9,21 @@ admitters without the leader lock could not double the rate.
 from __future__ import annotations
 
 from seatgate.messaging.envelope import Occurrence
+from seatgate.observability import metrics
 from seatgate.observability.metrics import queue_active, queue_admitted_total, queue_waiting
 from seatgate.queue.domain import (
+    WAITING,
     AdmissionState,
     admission_allowance,
     admission_budget,
     burst_cap,
+    estimated_wait_seconds,
     from_ms,
     rate_weight,
 )
 from seatgate.queue.events import QueueTokenAdmitted
-from seatgate.queue.replies import Candidate, Tick
-from seatgate.queue.service import expire_tokens, now_ms
+from seatgate.queue.replies import Admitted, Candidate, ExpiredToken, Tick
+from seatgate.queue.service import expire_tokens, idle_ms, now_ms
 from seatgate.queue.store import QueueStore
 from seatgate.resources import Resources
 
@@ -30,13 +33,17 @@ EXPIRY_BATCH = 500
 async def admit(resources: Resources, *, now: float | None = None) -> int:
     """One admission tick over every concert with a queue; returns how many were admitted."""
     at_ms = now_ms(now)
-    admitted = 0
+    admitted = prequeued = 0
     for concert_id in await QueueStore(resources).concert_ids():
-        admitted += await admit_concert(resources, concert_id, now_ms=at_ms)
+        done, waiting_to_open = await admit_concert(resources, concert_id, now_ms=at_ms)
+        admitted += done
+        prequeued += waiting_to_open
+    metrics.queue_prequeue.set(prequeued)
     return admitted
 
 
-async def admit_concert(resources: Resources, concert_id: int, *, now_ms: int) -> int:
+async def admit_concert(resources: Resources, concert_id: int, *, now_ms: int) -> tuple[int, int]:
+    """Admissions made (0 when the tick was not applied) and tokens in the pre-queue."""
     settings = resources.settings
     store = QueueStore(resources)
     seen = await store.admission(concert_id)
@@ -63,12 +70,25 @@ async def admit_concert(resources: Resources, concert_id: int, *, now_ms: int) -
         (candidate, expires_ms, _admitted(candidate, concert_id, now_ms, expires_ms))
         for candidate in candidates
     ]
-    done = await store.admit(concert_id, tick, admitted)
-    if done >= 0:
-        queue_admitted_total.inc(done)
-        queue_waiting.labels(str(concert_id)).set(seen.waiting - done)
-        queue_active.labels(str(concert_id)).set(seen.active + done)
-    return max(done, 0)
+    etas = await store.admit(concert_id, tick, admitted)
+    if etas is None:
+        return 0, seen.prequeue
+    done = len(etas)
+    queue_admitted_total.inc(done)
+    queue_waiting.labels(str(concert_id)).set(seen.waiting - done)
+    queue_active.labels(str(concert_id)).set(seen.active + done)
+    for eta in etas:
+        _observe_eta(eta, now_ms=now_ms, configured_rate=rate)
+    return done, seen.prequeue
+
+
+def _observe_eta(eta: Admitted, *, now_ms: int, configured_rate: float) -> None:
+    """Actual ÷ predicted wait of one admitted token, the prediction being its first ETA."""
+    if eta.eta_from_ms is None or eta.eta_rank is None:
+        return
+    predicted = estimated_wait_seconds(eta.eta_rank + 1, eta.eta_rate, configured_rate)
+    actual = max(0, now_ms - eta.eta_from_ms) / 1000
+    metrics.queue_eta_accuracy.observe(actual / predicted)
 
 
 def _admitted(candidate: Candidate, concert_id: int, now_ms: int, expires_ms: int) -> Occurrence:
@@ -94,13 +114,19 @@ async def expire(resources: Resources, *, now: float | None = None) -> int:
 async def expire_concert(resources: Resources, concert_id: int, *, now_ms: int) -> int:
     store = QueueStore(resources)
     idle_cutoff = now_ms - resources.settings.waiting_token_idle_seconds * 1000
-    due_active, idle = await store.due(
-        concert_id, now_ms=now_ms, idle_cutoff_ms=idle_cutoff, limit=EXPIRY_BATCH
+    unused_cutoff = now_ms - idle_ms(resources.settings)
+    due_active, idle, unused = await store.due(
+        concert_id,
+        now_ms=now_ms,
+        idle_cutoff_ms=idle_cutoff,
+        unused_cutoff_ms=unused_cutoff,
+        limit=EXPIRY_BATCH,
     )
     expired = 0
     for members, mode, cutoff, reason in (
         (due_active, "active", now_ms, "TTL"),
         (idle, "idle", idle_cutoff, "IDLE"),
+        (unused, "unused", unused_cutoff, "IDLE"),
     ):
         done = await expire_tokens(
             resources,
@@ -111,5 +137,16 @@ async def expire_concert(resources: Resources, concert_id: int, *, now_ms: int) 
             reason=reason,
             now=now_ms / 1000,
         )
+        if mode == "idle":
+            _count_abandoned(done, now_ms=now_ms)
         expired += len(done)
     return expired
+
+
+def _count_abandoned(done: list[ExpiredToken], *, now_ms: int) -> None:
+    """WAITING tokens whose owner stopped polling: they left the line."""
+    for token in done:
+        if token.status == WAITING:
+            metrics.queue_abandoned_total.inc()
+            waited = max(0, now_ms - (token.issued_ms or now_ms)) / 1000
+            metrics.queue_abandoned_wait_seconds.observe(waited)

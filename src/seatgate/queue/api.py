@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, Response, status
 
+from seatgate.db import MAX_ID
 from seatgate.errors import QueueTokenInvalid
 from seatgate.http.deps import CurrentUserId, ResourcesDep
 from seatgate.observability.metrics import rate_limited_total
-from seatgate.queue import limits, service
+from seatgate.queue import limits, sale, service
 from seatgate.queue.deps import QUEUE_TOKEN_HEADER
-from seatgate.queue.schemas import IssueTokenRequest, QueueStatus
+from seatgate.queue.schemas import Fairness, IssueTokenRequest, QueueStatus
 
-router = APIRouter(prefix="/api/v1/queue", tags=["queue"])
+# Full paths: the fairness record sits under its concert, the rest under /api/v1/queue.
+router = APIRouter(tags=["queue"])
 
 QueueTokenHeader = Annotated[
     str | None, Header(description="The queue token from POST /api/v1/queue/tokens")
@@ -47,9 +49,7 @@ async def within_limits(request: Request, resources: ResourcesDep, user_id: Curr
 
 
 WithinLimits = Depends(within_limits)
-LIMITED: dict[int | str, dict[str, Any]] = {
-    429: {"description": "RATE_LIMITED, with Retry-After"}
-}
+LIMITED: dict[int | str, dict[str, Any]] = {429: {"description": "RATE_LIMITED, with Retry-After"}}
 
 
 def _required(token: str | None) -> str:
@@ -59,9 +59,13 @@ def _required(token: str | None) -> str:
 
 
 @router.post(
-    "/tokens",
+    "/api/v1/queue/tokens",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": QueueStatus, "description": "The user's existing token"}, **LIMITED},
+    responses={
+        200: {"model": QueueStatus, "description": "The user's existing token"},
+        403: {"description": "SALE_NOT_OPEN: the sale's pre-queue has not opened yet"},
+        **LIMITED,
+    },
     dependencies=[WithinLimits],
 )
 async def issue_token(
@@ -75,16 +79,25 @@ async def issue_token(
     return queue_status
 
 
-@router.get("/tokens/current", responses=LIMITED, dependencies=[WithinLimits])
+@router.get("/api/v1/queue/tokens/current", responses=LIMITED, dependencies=[WithinLimits])
 async def current_token(
     resources: ResourcesDep, user_id: CurrentUserId, x_queue_token: QueueTokenHeader = None
 ) -> QueueStatus:
     return await service.poll(resources, token=_required(x_queue_token), user_id=user_id)
 
 
-@router.delete("/tokens/current", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/api/v1/queue/tokens/current", status_code=status.HTTP_204_NO_CONTENT)
 async def leave_queue(
     resources: ResourcesDep, user_id: CurrentUserId, x_queue_token: QueueTokenHeader = None
 ) -> Response:
     await service.leave(resources, token=_required(x_queue_token), user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/api/v1/concerts/{concert_id}/queue/fairness")
+async def queue_fairness(
+    resources: ResourcesDep, concert_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Fairness:
+    """The pre-queue's shuffle, checkable by anyone: the commitment (SHA-256 of the seed)
+    from when the sale is scheduled, the seed once the opening has shuffled the line."""
+    return await sale.fairness_record(resources, concert_id=concert_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header
 
-from seatgate.errors import QueueTokenInvalid, TokenNotActive
+from seatgate.errors import QueueTokenInvalid, SaleNotOpen, TokenNotActive
 from seatgate.http.deps import CurrentUserId, ResourcesDep
 from seatgate.queue import service
 from seatgate.queue.domain import QueueTokenInfo
@@ -28,6 +29,12 @@ async def queue_token_info(
 
 
 def require_active(info: QueueTokenInfo) -> None:
+    """SALE_NOT_OPEN before the opening, else TOKEN_NOT_ACTIVE unless ACTIVE."""
+    if info.sale_not_open(datetime.now(UTC)):
+        raise SaleNotOpen(
+            f"The sale opens at {info.sale_opens_at}",
+            sale_opens_at=info.sale_opens_at.isoformat() if info.sale_opens_at else None,
+        )
     if not info.is_active:
         raise TokenNotActive(f"Queue token is {info.status}, not ACTIVE", queue_status=info.status)
 

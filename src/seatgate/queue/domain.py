@@ -14,10 +14,12 @@ from typing import Literal, overload
 
 from seatgate.errors import QueueTokenInvalid
 
-TokenStatus = Literal["WAITING", "ACTIVE", "EXPIRED"]
+TokenStatus = Literal["WAITING", "ACTIVE", "SOLD_OUT", "EXPIRED"]
 WAITING: TokenStatus = "WAITING"
 ACTIVE: TokenStatus = "ACTIVE"
 EXPIRED: TokenStatus = "EXPIRED"
+# Reported, never stored: a WAITING token of a concert with nothing left to sell.
+SOLD_OUT: TokenStatus = "SOLD_OUT"
 
 MAX_TOKEN_LENGTH = 96
 # `<concert_id>.<random>.<hmac>` in ASCII only, checked before anything compares or parses
@@ -38,10 +40,14 @@ class QueueTokenInfo:
     status: TokenStatus
     sequence: int
     expires_at: datetime | None
+    sale_opens_at: datetime | None = None  # as the waiting room has it cached; None: open
 
     @property
     def is_active(self) -> bool:
         return self.status == ACTIVE
+
+    def sale_not_open(self, now: datetime) -> bool:
+        return self.sale_opens_at is not None and self.sale_opens_at > now
 
 
 def _signature(secret: str, payload: str) -> str:
@@ -112,3 +118,25 @@ def estimated_wait_seconds(position: int, measured_rate: float | None, configure
         return 0
     rate = measured_rate if measured_rate is not None else configured
     return math.ceil(position / max(rate, 0.01))
+
+
+# How often a client should poll: near the front of the line or near the opening often,
+# far back rarely; never so rarely that a waiting token would go idle between two polls.
+MIN_POLL_SECONDS = 1
+MAX_POLL_SECONDS = 10
+SETTLED_POLL_SECONDS = 30  # an EXPIRED token will not change
+
+
+def poll_after_seconds(
+    status: TokenStatus, *, wait_seconds: int, idle_seconds: int, pre_queue: bool = False
+) -> int:
+    """The interval the status answer advertises; `wait_seconds` is the ETA, or the time
+    left until the opening in the pre-queue."""
+    if status == EXPIRED:
+        return SETTLED_POLL_SECONDS
+    # A quarter of the idle window: three polls may be lost before the token expires.
+    longest = max(MIN_POLL_SECONDS, min(MAX_POLL_SECONDS, idle_seconds // 4))
+    if status in (ACTIVE, SOLD_OUT):
+        return longest
+    share = wait_seconds // 2 if pre_queue else wait_seconds // 10
+    return max(MIN_POLL_SECONDS, min(longest, share))
