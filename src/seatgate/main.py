@@ -19,6 +19,7 @@ from seatgate.http.request_id import RequestId
 from seatgate.idempotency.deps import ReplayedRefusal, replayed_refusal
 from seatgate.observability.api import router as metrics_router
 from seatgate.observability.exposition import PoolGauges, ReadinessGauges
+from seatgate.operator.api import router as operator_router
 from seatgate.payments.api import router as payments_router
 from seatgate.queue.api import router as queue_router
 from seatgate.reservations.api import router as reservations_router
@@ -26,6 +27,7 @@ from seatgate.resources import Resources
 from seatgate.settings import Settings, get_settings
 from seatgate.users.api import dev_router
 from seatgate.users.api import router as users_router
+from seatgate.web.api import router as web_router
 from seatgate.workers import WorkerGroup, in_process_workers
 
 
@@ -89,5 +91,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     if settings.dev_endpoints_enabled:
         app.include_router(dev_router)
     app.include_router(metrics_router)
+    app.include_router(operator_router)
+    app.include_router(web_router)
 
     return app
