@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run monitor test test-fast lint format lock bench clean
+.PHONY: help install run monitor test test-cluster test-fast lint format lock bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,15 @@ monitor: $(STAMP) ## Prometheus + Alertmanager (Debian) + a webhook receiver aga
 
 test: $(STAMP) ## Run the whole test suite (real PostgreSQL, Redis, Kafka-protocol broker)
 	$(BIN)/python -m pytest
+
+# The waiting-room and relay suites again, on a 3-master Redis Cluster of the machine's
+# redis-server (tests/redis_cluster.py starts and removes it; ~25 s).
+CLUSTER_SUITES := tests/integration/test_queue_tokens.py tests/integration/test_queue_admission.py \
+	tests/integration/test_queue_scheduler.py tests/integration/test_relay.py \
+	tests/integration/test_relay_republish.py tests/integration/test_event_round_trip.py
+
+test-cluster: $(STAMP) ## The waiting-room and relay suites on a Redis Cluster (SEATGATE_REDIS_CLUSTER)
+	SEATGATE_TEST_REDIS_CLUSTER=start $(BIN)/python -m pytest $(CLUSTER_SUITES)
 
 test-fast: $(STAMP) ## The inner loop: the suite without the tests marked slow (make test runs them all)
 	$(BIN)/python -m pytest -m "not slow"

@@ -28,10 +28,12 @@ class ClusterUnavailable(RuntimeError):
     """redis-server is missing, or the cluster did not reach cluster_state:ok."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class RedisCluster:
-    ports: tuple[int, ...]
-    processes: tuple[subprocess.Popen[bytes], ...]
+    ports: list[int]
+    processes: list[subprocess.Popen[bytes]]
+    directories: list[Path]
+    node_timeout_ms: int
 
     @property
     def url(self) -> str:
@@ -41,6 +43,12 @@ class RedisCluster:
     def kill(self, index: int) -> None:
         self.processes[index].kill()
         self.processes[index].wait()
+
+    def restart(self, index: int) -> None:
+        """The node again, on its port and with its nodes.conf: it rejoins with its slots."""
+        port, directory = self.ports[index], self.directories[index]
+        self.processes[index] = _start_node(port, directory, self.node_timeout_ms)
+        _wait_answering(port)
 
 
 def _free(port: int) -> bool:
@@ -85,10 +93,11 @@ def _wait_ok(ports: list[int]) -> None:
     raise ClusterUnavailable(f"cluster on {ports} not ok after {READY_SECONDS:.0f} s")
 
 
-def _start_node(port: int, directory: Path) -> subprocess.Popen[bytes]:
+def _start_node(port: int, directory: Path, node_timeout_ms: int) -> subprocess.Popen[bytes]:
     directory.mkdir(parents=True, exist_ok=True)
     args = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
     args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+    args += ["--cluster-node-timeout", str(node_timeout_ms)]
     args += ["--save", "", "--appendonly", "no", "--protected-mode", "yes"]
     log = (directory / "redis.log").open("wb")
     return subprocess.Popen(
@@ -99,13 +108,21 @@ def _start_node(port: int, directory: Path) -> subprocess.Popen[bytes]:
 
 
 @contextlib.contextmanager
-def redis_cluster(ports: list[int] | None = None) -> Iterator[RedisCluster]:
-    """A fresh cluster, stopped and removed on exit."""
+def redis_cluster(
+    ports: list[int] | None = None, *, node_timeout_ms: int = 15000
+) -> Iterator[RedisCluster]:
+    """A fresh cluster, stopped and removed on exit. A node silent for `node_timeout_ms`
+    is failed by the others (Redis' default 15 s; a test of failure shortens it)."""
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         raise ClusterUnavailable("redis-server/redis-cli not found (Debian: redis-server)")
     ports = ports or free_ports(NODES)
     with tempfile.TemporaryDirectory(prefix="seatgate-cluster-") as tmp:
-        processes = [_start_node(port, Path(tmp) / str(port)) for port in ports]
+        directories = [Path(tmp) / str(port) for port in ports]
+        processes = [
+            _start_node(port, directory, node_timeout_ms)
+            for port, directory in zip(ports, directories, strict=True)
+        ]
+        cluster = RedisCluster(ports, processes, directories, node_timeout_ms)
         try:
             for port in ports:
                 _wait_answering(port)
@@ -115,12 +132,12 @@ def redis_cluster(ports: list[int] | None = None) -> Iterator[RedisCluster]:
             if "All 16384 slots covered" not in created:
                 raise ClusterUnavailable(f"redis-cli --cluster create failed: {created[-300:]}")
             _wait_ok(ports)
-            yield RedisCluster(tuple(ports), tuple(processes))
+            yield cluster
         finally:
-            for process in processes:
+            for process in cluster.processes:
                 if process.poll() is None:
                     process.terminate()
-            for process in processes:
+            for process in cluster.processes:
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:

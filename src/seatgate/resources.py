@@ -73,6 +73,11 @@ class RedisClusterClient(redis_async.RedisCluster):
                     raise redis_exceptions.ConnectionError("No connection available.") from None
         try:
             return await super().execute_command(*args, **kwargs)
+        except AttributeError as error:
+            # redis-py 8.1: when a node dies, a connection being opened can be torn down
+            # by a concurrent command's clean-up and write to a writer that is None
+            # (seen here with a master killed). That is the node being gone: a 503.
+            raise redis_exceptions.ConnectionError(f"connection lost: {error}") from error
         finally:
             self.finished += 1
             self._turns.release()

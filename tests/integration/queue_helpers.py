@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-from typing import Any
+from typing import Any, cast
 
 from seatgate.messaging import outbox
 from seatgate.messaging.envelope import Envelope
@@ -54,11 +54,11 @@ async def outbox_events(resources: Resources) -> list[tuple[dict[str, str], Enve
     """Every entry of the Redis outbox streams, with its envelope validated, in entry id
     order (the order of appends, within each stream)."""
     registry = outbox.registry_key(resources.settings.redis_key_prefix)
-    entries = [
-        entry
-        for stream in await resources.redis.smembers(registry)
-        for entry in await resources.redis.xrange(stream)
-    ]
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = []
+    for stream in await resources.redis.smembers(registry):
+        entries += cast(
+            list[tuple[bytes, dict[bytes, bytes]]], await resources.redis.xrange(stream)
+        )
     entries.sort(key=lambda entry: tuple(int(part) for part in entry[0].split(b"-")))
     found = []
     for _, fields in entries:
