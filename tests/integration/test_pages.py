@@ -1,0 +1,55 @@
+"""The pages at / and /ops and their assets: versioned URLs, caching, nothing external."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.http_helpers import assert_problem
+
+ASSET = re.compile(r'(?:src|href)="(/assets/([0-9a-f]{12})/([\w.]+))"')
+# The SVG namespace is a name, not a place anything is loaded from.
+URL = re.compile(r"https?://(?!www\.w3\.org/2000/svg)[^\s\"'`]+")
+
+
+async def test_the_pages_name_their_assets_by_version(client: httpx.AsyncClient) -> None:
+    for path, script in (("/", "app.js"), ("/ops", "ops.js")):
+        page = await client.get(path)
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert page.headers["cache-control"] == "no-cache"
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        assert 'data-profile="test"' in page.text
+        found = ASSET.findall(page.text)
+        assert script in {name for _, _, name in found}
+        assert not URL.findall(page.text)
+        for url, _, _ in found:
+            asset = await client.get(url)
+            assert asset.status_code == 200, url
+            assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+async def test_modules_import_only_their_siblings(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/")).text
+    [(_, version, _)] = [found for found in ASSET.findall(page) if found[2] == "app.js"]
+    seen, todo = set(), ["app.js", "ops.js"]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        body = (await client.get(f"/assets/{version}/{name}")).text
+        assert not URL.findall(body), name
+        imports = re.findall(r'from "\./([\w.]+)"|import "\./([\w.]+)"', body)
+        todo += [a or b for a, b in imports if (a or b) not in seen]
+    assert {"api.js", "queue.js", "seats.js", "checkout.js", "i18n.js", "charts.js"} <= seen
+
+
+async def test_an_old_version_gets_the_file_uncached_and_an_unknown_one_a_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    old = await client.get("/assets/000000000000/app.js")
+    assert old.status_code == 200
+    assert old.headers["cache-control"] == "no-cache"
+    assert old.headers["content-type"].startswith("text/javascript")
+    assert_problem(await client.get("/assets/000000000000/nope.js"), 404, "NOT_FOUND")
+    assert_problem(await client.get("/assets/000000000000/index.html"), 404, "NOT_FOUND")
