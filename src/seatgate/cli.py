@@ -13,6 +13,7 @@ from seatgate.doctor import cli as doctor
 from seatgate.embedded import cli as embedded
 from seatgate.loadtest import cli as loadtest
 from seatgate.messaging import cli as messaging
+from seatgate.queue import cli as queue
 from seatgate.scheduler import cli as scheduler
 from seatgate.users import cli as users
 
@@ -25,6 +26,7 @@ REGISTERS: tuple[Register, ...] = (
     users.register,  # users create
     scheduler.register,  # scheduler
     catalog.register,  # seed
+    queue.register,  # sale open, verify-shuffle
     doctor.register,  # doctor
     messaging.register,  # relay, consume, dlq replay
     loadtest.register,  # loadtest
