@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from seatgate.catalog.service import seed_now
 from seatgate.settings import Settings
-from tests.api_process import running_api
+from tests.api_process import running_api, seatgate_env
 from tests.browser.pages import Sale
 from tests.ops_tools import required_tool
 from tests.servers import RunServers, private_database
@@ -71,7 +71,8 @@ def a_sale(settings: Settings, servers: RunServers, name: str, **env: str) -> It
         }
         with running_api(settings, "--with-workers", **env) as base:
             concerts = httpx.get(f"{base}/api/v1/concerts", timeout=10).json()
-            yield Sale(base, [(c["concert_id"], c["title"]) for c in concerts])
+            found = [(c["concert_id"], c["title"]) for c in concerts]
+            yield Sale(base, found, seatgate_env(settings, **env))
     finally:
         off_thread(lambda: database.__exit__(None, None, None))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 
 import httpx
@@ -18,7 +20,14 @@ STEP_MS = 30_000
 class Sale:
     base: str
     concerts: list[tuple[int, str]]
+    env: dict[str, str]  # a seatgate command's environment against this sale
     used: set[int] = field(default_factory=set)
+
+    def open_sale(self, concert_id: int, at: str) -> None:
+        """`seatgate sale open --concert … --at …`: the concert's line waits for `at`."""
+        command = [sys.executable, "-m", "seatgate", "sale", "open"]
+        command += ["--concert", str(concert_id), "--at", at]
+        subprocess.run(command, env=self.env, capture_output=True, timeout=60, check=True)
 
     def concert(self) -> tuple[int, str]:
         """A concert no other test of this sale has used."""

@@ -87,3 +87,21 @@ def test_two_buyers_race_for_one_seat_and_the_loser_is_told(browser: Browser, sa
     expect(loser.locator("#notice")).to_contain_text("that seat was just taken")
     expect(seat(loser, 7)).to_have_class("seat held")
     pay(winners[0])
+
+
+def test_a_buyer_early_for_the_sale_waits_in_the_pre_queue_then_buys(
+    browser: Browser, sale: Sale
+) -> None:
+    concert_id, title = sale.concert()
+    sale.open_sale(concert_id, "+6")
+    page = open_buyer(browser, sale.base)
+    expect(page.locator(".card", has_text=title)).to_contain_text("Sale opens")
+    sign_in_as_demo(page)
+    choose_concert(page, title)
+
+    expect(page.locator("#pre-sale")).to_have_text("The sale has not opened yet")
+    expect(page.locator("#opens-in")).to_contain_text("Opens in")
+    expect(page.locator("#position")).to_have_count(0)  # no place before the shuffle
+    wait_for_seat_map(page)
+    seat(page, 2).click()
+    expect(page.get_by_role("heading", name="Your seat is held")).to_be_visible(timeout=STEP_MS)

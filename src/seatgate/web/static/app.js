@@ -43,6 +43,12 @@ function signIn() {
     h("button", { type: "button", id: "demo", onclick: demoUser }, t("demo")));
 }
 
+function opensLater(opensAt) {
+  const opens = opensAt ? new Date(opensAt) : null;
+  if (!opens || opens.getTime() <= Date.now()) return null;
+  return h("p", { class: "opens" }, t("saleOpens", { t: dateTime(opens) }));
+}
+
 async function concerts() {
   const now = scene();
   try {
@@ -51,6 +57,7 @@ async function concerts() {
       h("li", { class: "card" },
         h("h2", {}, concert.title),
         h("p", { class: "muted" }, [concert.artist, concert.venue].filter(Boolean).join(" · ")),
+        opensLater(concert.sale_opens_at),
         h("button", { type: "button", onclick: () => go("schedules", concert) }, t("choose"))));
     show(h("h1", {}, t("concerts")), signIn(),
       items.length ? h("ul", { class: "cards" }, items) : h("p", {}, t("noConcerts")));

@@ -1,6 +1,6 @@
 // The waiting room: place, people ahead, estimated wait, a progress bar, polled at the
 // interval the API advertises; pre-sale, sold out and expired each have their own view.
-import { call, skewMs } from "./api.js";
+import { call, serverNow, skewMs } from "./api.js";
 import { countdown, explain, h, notice, replace, retryable, scene, show, useClock } from "./dom.js";
 import { go, state, views } from "./flow.js";
 import { dateTime, duration, t } from "./i18n.js";
@@ -9,6 +9,8 @@ useClock(() => skewMs);
 
 // Without poll_after_seconds (an older server), check every 2 s.
 const DEFAULT_POLL_SECONDS = 2;
+// Before the line opens, how often the page asks again at most.
+const LINE_RETRY_SECONDS = 30;
 
 function queue() {
   const now = scene();
@@ -35,8 +37,19 @@ function queue() {
       state.queueToken = data.token;
       step(data);
     } catch (error) {
+      if (error.code === "SALE_NOT_OPEN") return notYet(error.problem);
       trouble(error, join);
     }
+  }
+
+  // Before the pre-queue opens: the opening's countdown, and a new try when the line opens.
+  function notYet(problem) {
+    const line = problem.prequeue_opens_at ? Date.parse(problem.prequeue_opens_at) : NaN;
+    const status = { sale_opens_at: problem.sale_opens_at, position: null };
+    draw("closed", ...preSale(status, null),
+      Number.isNaN(line) ? null : h("p", {}, t("lineNotOpen", { t: dateTime(new Date(line)) })));
+    const wait = Number.isNaN(line) ? LINE_RETRY_SECONDS : (line - serverNow()) / 1000;
+    now.after(Math.min(LINE_RETRY_SECONDS, Math.max(1, wait)), join);
   }
 
   async function poll() {
@@ -122,7 +135,7 @@ function queue() {
       left,
       h("p", { class: "muted" }, t("preSaleNote")),
       remaining(status),
-      h("p", { class: "muted", id: "poll" }, t("pollEvery", { s: every })),
+      every ? h("p", { class: "muted", id: "poll" }, t("pollEvery", { s: every })) : null,
     ];
   }
 
