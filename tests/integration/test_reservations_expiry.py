@@ -142,8 +142,9 @@ async def test_the_sweep_works_in_batches_oldest_first(
     client: httpx.AsyncClient, clean: Resources
 ) -> None:
     [hall] = await a_hall(clean, seats=5)
-    [guest] = await admitted_guests(clean, hall.concert_id, 1)
-    held = [await hold(client, guest, hall, seat=i) for i in range(5)]
+    # Two guests: one may hold only SEATGATE_MAX_TICKETS_PER_USER (4) of the 5 seats.
+    guests = await admitted_guests(clean, hall.concert_id, 2)
+    held = [await hold(client, guests[i % 2], hall, seat=i) for i in range(5)]
     for reservation in held:
         await lapse(clean, reservation["reservation_id"])
 

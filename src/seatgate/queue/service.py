@@ -76,9 +76,9 @@ async def issue_token(
     reply = await issue()
     if reply is Refused.UNCACHED:
         sale = await catalog.sale(resources.pool, concert_id=concert_id)
-        ttl = CONCERT_CACHE_SECONDS if sale else UNKNOWN_CONCERT_CACHE_SECONDS
         opens = sale.opens_at if sale else None
         opens_ms = None if opens is None else int(opens.timestamp() * 1000)
+        ttl = _cache_seconds(exists=bool(sale), opens_ms=opens_ms, at_ms=at_ms)
         await store.cache_concert(concert_id, exists=bool(sale), seconds=ttl, opens_ms=opens_ms)
         reply = await issue()
     if reply is Refused.TOO_EARLY:
@@ -91,6 +91,15 @@ async def issue_token(
     if now is None:
         RECENT.put(reply.token, user_id, status)
     return status, reply.new
+
+
+def _cache_seconds(*, exists: bool, opens_ms: int | None, at_ms: int) -> int:
+    """A scheduled sale stays cached until just after its opening, so that every request
+    before it learns it (SALE_NOT_OPEN); scheduling again drops the cache at once."""
+    if not exists:
+        return UNKNOWN_CONCERT_CACHE_SECONDS
+    until_opening = 0 if opens_ms is None else math.ceil((opens_ms - at_ms) / 1000)
+    return CONCERT_CACHE_SECONDS + max(0, until_opening)
 
 
 async def _too_early(resources: Resources, concert_id: int) -> SaleNotOpen:

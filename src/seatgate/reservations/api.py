@@ -19,7 +19,13 @@ router = APIRouter(prefix="/api/v1/reservations", tags=["reservations"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "SEAT_UNAVAILABLE, or IDEMPOTENCY_KEY_IN_FLIGHT"}},
+    responses={
+        403: {"description": "FORBIDDEN, TOKEN_NOT_ACTIVE, or SALE_NOT_OPEN (with sale_opens_at)"},
+        409: {
+            "description": "SEAT_UNAVAILABLE, TICKET_LIMIT_REACHED (the per-user limit per "
+            "concert), or IDEMPOTENCY_KEY_IN_FLIGHT"
+        },
+    },
 )
 async def hold_seat(
     resources: ResourcesDep,

@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from seatgate.errors import AlreadyPaid, Conflict, DomainError, Forbidden, NotFound
+from seatgate.errors import (
+    AlreadyPaid,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    SaleNotOpen,
+)
 from seatgate.errors import ReservationExpired as ReservationExpiredError
 
 # One text for "no such reservation of yours", whichever verb asked.
@@ -51,11 +58,20 @@ def payment_refusal(*, status: ReservationStatus | None, lapsed: bool) -> Domain
 
 
 def hold_refusal(
-    *, seat_found: bool, seat_concert_id: int | None, token_concert_id: int
+    *,
+    seat_found: bool,
+    seat_concert_id: int | None,
+    token_concert_id: int,
+    sale_opens_at: datetime | None = None,
 ) -> DomainError | None:
     """A refusal that does not depend on the race for the seat, checked first."""
     if not seat_found:
         return NotFound("Seat not found in this schedule")
     if seat_concert_id != token_concert_id:
         return Forbidden("The queue token admits you to another concert")
+    if sale_opens_at is not None:
+        return SaleNotOpen(
+            f"The sale opens at {sale_opens_at.isoformat()}",
+            sale_opens_at=sale_opens_at.isoformat(),
+        )
     return None

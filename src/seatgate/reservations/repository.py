@@ -29,13 +29,23 @@ SEAT_HELD_OUTBOX = outbox.insert_sql(
 # parameter is compared with one row found by its primary key, so PostgreSQL keeps one
 # generic plan for it instead of planning every execution (a join to reservations here
 # made the generic plan a scan, and every hold paid ~1 ms of planning: ADR 0007). Why a
-# hold was refused is read only then (SEAT_STATE_SQL).
+# hold was refused is read only then (SEAT_STATE_SQL). Before the concert's sale opens
+# the guard refuses too. The user's ticket count for the concert (ticket_counts) goes up
+# in the same statement: its CHECK against the limit written with it fails the whole
+# statement past the limit, and a concurrent hold of the same user waits on that row and
+# re-checks against the first one's count (migration 0005).
 HOLD_SQL = f"""
 WITH held AS (
     UPDATE seats s SET status = 'HELD', reservation_id = $1
     WHERE s.id = $2 AND s.schedule_id = $3 AND s.status = 'AVAILABLE'
       AND (SELECT sc.concert_id FROM schedules sc WHERE sc.id = $3) = $5
+      AND NOT EXISTS (SELECT 1 FROM concerts c WHERE c.id = $5 AND c.sale_opens_at > now())
     RETURNING s.id, s.price
+), counted AS (
+    INSERT INTO ticket_counts AS t (user_id, concert_id, tickets, max_tickets)
+    SELECT $4, $5, 1, $13 FROM held
+    ON CONFLICT (user_id, concert_id) DO UPDATE
+    SET tickets = t.tickets + 1, max_tickets = excluded.max_tickets
 ), reservation AS (
     INSERT INTO reservations
         (id, user_id, seat_id, schedule_id, concert_id, price, status, expires_at)
@@ -49,15 +59,17 @@ WITH held AS (
 SELECT r.id AS reservation_id, r.price, r.expires_at FROM reservation r
 """  # noqa: S608 - built from constants, not from input
 
-# A refused hold: the seat's concert, and the lapsed hold still on it if the sweep has
-# not released it yet.
+# A refused hold: the seat's concert, the lapsed hold still on it if the sweep has not
+# released it yet, and the opening of a sale not open yet.
 SEAT_STATE_SQL = """
-SELECT (SELECT sc.concert_id FROM schedules sc WHERE sc.id = s.schedule_id) AS concert_id,
+SELECT sc.concert_id,
        CASE WHEN s.status = 'HELD' THEN (
            SELECT r.id FROM reservations r
            WHERE r.id = s.reservation_id AND r.status = 'HELD' AND r.expires_at <= now()
-       ) END AS lapsed_id
-FROM seats s
+       ) END AS lapsed_id,
+       (SELECT c.sale_opens_at FROM concerts c
+         WHERE c.id = sc.concert_id AND c.sale_opens_at > now()) AS sale_opens_at
+FROM seats s JOIN schedules sc ON sc.id = s.schedule_id
 WHERE s.id = $1 AND s.schedule_id = $2
 """
 
@@ -79,6 +91,12 @@ WITH due AS (
     UPDATE seats s SET status = 'AVAILABLE', reservation_id = NULL
     FROM expired e
     WHERE s.id = e.seat_id AND s.reservation_id = e.id AND s.status = 'HELD'
+), uncounted AS (
+    -- A lapsed hold gives its ticket back (never below 0: holds made before the count).
+    UPDATE ticket_counts t SET tickets = greatest(t.tickets - e.n, 0)
+    FROM (SELECT user_id, concert_id, count(*) AS n FROM expired
+          GROUP BY user_id, concert_id) e
+    WHERE t.user_id = e.user_id AND t.concert_id = e.concert_id
 )
 SELECT id AS reservation_id, user_id, seat_id, schedule_id, concert_id FROM expired
 """
@@ -103,11 +121,12 @@ class Held(NamedTuple):
 
 
 class SeatState(NamedTuple):
-    """What a refused hold found: the seat's concert, and the lapsed hold still on it (if
-    the sweep has not released it yet)."""
+    """What a refused hold found: the seat's concert, the lapsed hold still on it (if
+    the sweep has not released it yet), the opening of a sale not open yet."""
 
     concert_id: int
     lapsed_id: int | None
+    sale_opens_at: datetime | None
 
 
 class ExpiredHold(NamedTuple):
@@ -149,6 +168,7 @@ async def hold(
     user_id: int,
     concert_id: int,
     ttl_seconds: float,
+    max_tickets: int,
     event: Occurrence,
 ) -> Held | None:
     """None when the guard refused: no such seat of the schedule, another concert's
@@ -162,6 +182,7 @@ async def hold(
         concert_id,
         ttl_seconds,
         *outbox.columns([event]),
+        max_tickets,
     )
     return None if row is None else Held(*row)
 

@@ -9,7 +9,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from seatgate.db.executor import Executor
 from seatgate.db.unit_of_work import UnitOfWork
-from seatgate.errors import DomainError, NotFound, SeatUnavailable
+from seatgate.errors import DomainError, NotFound, SeatUnavailable, TicketLimitReached
 from seatgate.messaging import outbox
 from seatgate.messaging.envelope import Occurrence
 from seatgate.observability import metrics
@@ -116,7 +116,7 @@ async def _hold(
             schedule_id=schedule_id,
             concert_id=concert_id,
         )
-        held = await _try_hold(conn, reservation, ttl_seconds=float(settings.hold_ttl_seconds))
+        held = await _try_hold(conn, reservation, settings)
         if held is not None:
             return HeldSeat(
                 reservation_id=held.reservation_id,
@@ -131,6 +131,7 @@ async def _hold(
             seat_found=seat is not None,
             seat_concert_id=seat.concert_id if seat else None,
             token_concert_id=concert_id,
+            sale_opens_at=seat.sale_opens_at if seat else None,
         )
         if refusal is not None:
             raise refusal
@@ -145,7 +146,7 @@ async def _hold(
 
 
 async def _try_hold(
-    conn: Connection, reservation: ReservationEvent, *, ttl_seconds: float
+    conn: Connection, reservation: ReservationEvent, settings: Settings
 ) -> repository.Held | None:
     """The hold statement; the constraints it may break, as the answers they mean."""
     held = fact(reservation.reservation_id, Transition.HELD)
@@ -157,13 +158,21 @@ async def _try_hold(
             schedule_id=reservation.schedule_id,
             user_id=reservation.user_id,
             concert_id=reservation.concert_id,
-            ttl_seconds=ttl_seconds,
+            ttl_seconds=float(settings.hold_ttl_seconds),
+            max_tickets=settings.max_tickets_per_user,
             # The statement decides the price and the expiry, and fills them in.
             event=SeatHeld.partial(reservation, fact=held),
         )
     except asyncpg.UniqueViolationError:
         # reservations_one_live_per_seat: another live reservation has the seat.
         raise SeatUnavailable() from None
+    except asyncpg.CheckViolationError as error:
+        if error.constraint_name != "ticket_counts_within_limit":
+            raise
+        raise TicketLimitReached(
+            f"At most {settings.max_tickets_per_user} tickets per user for this concert",
+            max_tickets=settings.max_tickets_per_user,
+        ) from None
     except asyncpg.ForeignKeyViolationError:
         # The user's is the reservation's only foreign key (migration 0004): a signed
         # token older than this database.
