@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run monitor test test-cluster test-fast lint format lock bench clean
+.PHONY: help install run monitor test test-cluster scale-out test-fast lint format lock bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ CLUSTER_SUITES := tests/integration/test_queue_tokens.py tests/integration/test_
 
 test-cluster: $(STAMP) ## The waiting-room and relay suites on a Redis Cluster (SEATGATE_REDIS_CLUSTER)
 	SEATGATE_TEST_REDIS_CLUSTER=start $(BIN)/python -m pytest $(CLUSTER_SUITES)
+
+scale-out: $(STAMP) ## Two APIs (HAProxy), relays, consumers, schedulers on a Redis Cluster: invariants and figures
+	$(BIN)/python -m pytest -s tests/e2e/test_scale_out.py
 
 test-fast: $(STAMP) ## The inner loop: the suite without the tests marked slow (make test runs them all)
 	$(BIN)/python -m pytest -m "not slow"

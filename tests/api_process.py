@@ -24,6 +24,7 @@ def seatgate_env(settings: Settings, **extra: str) -> dict[str, str]:
             "SEATGATE_PROFILE": "test",
             "SEATGATE_DATABASE_URL": settings.database_url or "",
             "SEATGATE_REDIS_URL": settings.redis_url or "",
+            "SEATGATE_REDIS_CLUSTER": str(settings.redis_cluster).lower(),
             "SEATGATE_REDIS_KEY_PREFIX": settings.redis_key_prefix,
             "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
             "SEATGATE_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,

@@ -93,6 +93,7 @@ def cli_env(servers: RunServers, **changes: str) -> dict[str, str]:
             "SEATGATE_PROFILE": "test",
             "SEATGATE_DATABASE_URL": servers.database_url,
             "SEATGATE_REDIS_URL": servers.redis_url,
+            "SEATGATE_REDIS_CLUSTER": str(servers.redis_cluster).lower(),
             "SEATGATE_REDIS_KEY_PREFIX": servers.redis_key_prefix,
             "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
         }
