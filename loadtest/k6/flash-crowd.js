@@ -21,7 +21,10 @@ const CARRIERS = Number(__ENV.VUS || '50');
 const CONCERT_ID = Number(__ENV.CONCERT_ID || '0');
 const SCHEDULE_IDS = (__ENV.SCHEDULE_IDS || '').split(',').filter(Boolean).map(Number);
 const OPENS_AT_MS = Number(__ENV.OPENS_AT_MS || '0');
-const BATCH = Number(__ENV.BATCH || '16');
+// The API sheds past SEATGATE_MAX_IN_FLIGHT_REQUESTS (128) per worker with 503 OVERLOADED:
+// carriers × batch stays under it unless BATCH says otherwise.
+const BATCH = Number(__ENV.BATCH || String(Math.max(1, Math.floor(96 / CARRIERS))));
+const MAX_RETRIES = 10;
 const DEFAULT_POLL_S = Number(__ENV.POLL_INTERVAL_S || '1');
 const THINK_S = Number(__ENV.THINK_S || '1');
 const HOLD_ATTEMPTS = 3;
@@ -68,8 +71,10 @@ function jsonOf(res) {
   }
 }
 
+// Never sooner than advertised: a poll before the interval is answered from the last
+// status (the server's cache), which would tell the user nothing new.
 function jitter(seconds) {
-  return seconds * 1000 * (0.8 + 0.4 * Math.random());
+  return seconds * 1000 * (1 + 0.3 * Math.random());
 }
 
 function retryAfterMs(res) {
@@ -96,6 +101,7 @@ function newUser(index) {
     reservation: null,
     outcome: null,
     limited: 0,
+    retries: 0,
   };
 }
 
@@ -143,11 +149,22 @@ function finish(user, outcome, now) {
   }));
 }
 
-// A 429 is an answer the client must honour: retry the same step after Retry-After.
-function limited(user, res, now) {
-  rateLimited.add(1);
-  user.limited += 1;
-  user.due = now + retryAfterMs(res);
+// 429 RATE_LIMITED and 503 (shed, or a dependency down) say "not now": like a browser,
+// retry the same step after Retry-After, a few times. True when the answer was one.
+function retried(user, endpoint, res, now) {
+  if (res.status !== 429 && res.status !== 503) return false;
+  record(endpoint, res, false);
+  if (res.status === 429) {
+    rateLimited.add(1);
+    user.limited += 1;
+  }
+  user.retries += 1;
+  if (user.retries > MAX_RETRIES) {
+    finish(user, 'ERROR', now);
+  } else {
+    user.due = now + retryAfterMs(res);
+  }
+  return true;
 }
 
 function onQueueStatus(user, body, now, sent) {
@@ -184,11 +201,7 @@ function onQueueStatus(user, body, now, sent) {
 function onArrive(user, res, now, sent) {
   const body = jsonOf(res);
   const ok = (res.status === 201 || res.status === 200) && body !== null && !!body.token;
-  if (res.status === 429) {
-    record('token', res, false);
-    limited(user, res, now);
-    return;
-  }
+  if (retried(user, 'token', res, now)) return;
   if (!record('token', res, ok)) {
     finish(user, 'ERROR', now);
     return;
@@ -200,11 +213,7 @@ function onArrive(user, res, now, sent) {
 
 function onPoll(user, res, now, sent) {
   const body = jsonOf(res);
-  if (res.status === 429) {
-    record('poll', res, false);
-    limited(user, res, now);
-    return;
-  }
+  if (retried(user, 'poll', res, now)) return;
   if (!record('poll', res, res.status === 200 && body !== null && !!body.status)) {
     finish(user, 'ERROR', now);
     return;
@@ -214,6 +223,7 @@ function onPoll(user, res, now, sent) {
 
 function onBrowse(user, res, now) {
   const body = jsonOf(res);
+  if (retried(user, 'seats', res, now)) return;
   if (!record('seats', res, res.status === 200 && body !== null)) {
     finish(user, 'ERROR', now);
     return;
@@ -233,6 +243,7 @@ function onBrowse(user, res, now) {
 
 function onHold(user, res, now) {
   const body = jsonOf(res);
+  if (retried(user, 'reservation', res, now)) return;
   const held = res.status === 201 && body !== null && !!body.reservation_id;
   const code = body && body.code;
   // 409 SEAT_UNAVAILABLE (taken first) and TICKET_LIMIT_REACHED are correct answers
@@ -250,6 +261,7 @@ function onHold(user, res, now) {
 }
 
 function onPay(user, res, now) {
+  if (retried(user, 'payment', res, now)) return;
   const paid = record('payment', res, res.status === 201);
   if (paid) flowsCompleted.add(1);
   finish(user, paid ? 'PAID' : 'ERROR', now);

@@ -7,11 +7,15 @@ import sys
 from pathlib import Path
 
 from seatgate.commands import Commands, add_command, command_settings
+from seatgate.loadtest.crowd import CrowdProfile
 from seatgate.loadtest.runner import RunPlan, RunRefused, run
 from seatgate.loadtest.scenarios import SCENARIOS, valid_duration
 from seatgate.startup import fail
 
 MAX_VUS = 5000
+MAX_CROWD = 200_000
+MAX_CROWD_SEATS = 100_000
+MAX_WINDOW_SECONDS = 3600
 
 
 def register(commands: Commands) -> None:
@@ -26,6 +30,17 @@ def register(commands: Commands) -> None:
     sub.add_argument("--target", help="API base URL (default http://127.0.0.1:SEATGATE_HTTP_PORT)")
     sub.add_argument("--duration", help="e.g. 20s, 5m (default: the scenario's)")
     sub.add_argument("--vus", type=int, help="virtual users (default: the scenario's)")
+    sub.add_argument(
+        "--crowd", type=int, help="flash-crowd: users arriving around the opening (default 20000)"
+    )
+    sub.add_argument("--seats", type=int, help="flash-crowd: seats on sale (default 200)")
+    sub.add_argument(
+        "--window",
+        type=float,
+        default=60.0,
+        help="flash-crowd: seconds around the opening the crowd arrives in (default 60; "
+        "a third before it)",
+    )
     sub.add_argument("--lang", choices=("ko", "en"), default="ko", help="report language")
     sub.add_argument("--out", default="reports", help="where run directories go (default reports/)")
     sub.add_argument("--app-log", type=Path, help="the target's JSON log, to quote its errors")
@@ -51,6 +66,15 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
     vus = args.vus or scenario.vus
     if not 1 <= vus <= MAX_VUS:
         fail(f"--vus={vus} is out of range; fix: pass 1..{MAX_VUS}")
+    users = args.crowd if args.crowd is not None else CrowdProfile.users
+    if not 1 <= users <= MAX_CROWD:
+        fail(f"--crowd={users} is out of range; fix: pass 1..{MAX_CROWD}")
+    if not 3 <= args.window <= MAX_WINDOW_SECONDS:
+        fail(f"--window={args.window} is out of range; fix: pass 3..{MAX_WINDOW_SECONDS}")
+    crowd = CrowdProfile.around(users, args.window)
+    seats = args.seats if args.seats is not None else RunPlan.crowd_seats
+    if not 1 <= seats <= MAX_CROWD_SEATS:
+        fail(f"--seats={seats} is out of range; fix: pass 1..{MAX_CROWD_SEATS}")
     target = (args.target or f"http://127.0.0.1:{settings.http_port}").rstrip("/")
     if not target.startswith(("http://", "https://")):
         fail(f"--target={target} is not an http(s) URL; fix: pass e.g. http://127.0.0.1:8000")
@@ -70,6 +94,8 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
         dashboard_port=args.dashboard_port,
         prometheus=args.prometheus or settings.prometheus_url,
         grafana=args.grafana or settings.grafana_url,
+        crowd=crowd,
+        crowd_seats=seats,
     )
     try:
         report = run(plan)

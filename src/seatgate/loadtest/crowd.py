@@ -28,6 +28,19 @@ class CrowdProfile:
     def window_seconds(self) -> float:
         return self.prequeue_seconds + self.tail_seconds
 
+    @classmethod
+    def around(cls, users: int, window_seconds: float) -> CrowdProfile:
+        """The default shape stretched to `window_seconds` (60: the minute around the
+        opening; a test's few seconds keep the same proportions)."""
+        scale = window_seconds / cls().window_seconds
+        return cls(
+            users=users,
+            prequeue_seconds=cls.prequeue_seconds * scale,
+            spike_seconds=cls.spike_seconds * scale,
+            tail_seconds=cls.tail_seconds * scale,
+            leave_after_seconds=(5.0 * scale, 20.0 * scale),
+        )
+
 
 @dataclass(frozen=True)
 class Arrival:

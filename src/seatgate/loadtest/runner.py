@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from seatgate.loadtest import crowd_setup
 from seatgate.loadtest import target as probe
+from seatgate.loadtest.crowd import CrowdProfile
+from seatgate.loadtest.k6_process import run_k6
 from seatgate.loadtest.report import inputs as files
 from seatgate.loadtest.report.generate import Report, generate_report
 from seatgate.loadtest.report.text import Lang
@@ -48,6 +51,8 @@ class RunPlan:
     prometheus: str | None = None
     grafana: str = DEFAULT_GRAFANA
     extra_env: dict[str, str] = field(default_factory=dict)
+    crowd: CrowdProfile = field(default_factory=CrowdProfile)  # flash-crowd only
+    crowd_seats: int = 200  # few enough to sell out during the run
 
 
 def locate_k6() -> str:
@@ -215,23 +220,39 @@ def _telemetry_meta(
     }
 
 
+def _prepare_crowd(plan: RunPlan, run_dir: Path) -> crowd_setup.CrowdRun:
+    print(f"seatgate loadtest: preparing a crowd of {plan.crowd.users:,} users and a concert "
+          f"of {plan.crowd_seats} seats", file=sys.stderr, flush=True)  # fmt: skip
+    try:
+        return crowd_setup.prepare(
+            plan.target, run_dir, plan.crowd, plan.crowd_seats, crowd_setup.open_sale
+        )
+    except crowd_setup.CrowdRefused as refused:
+        raise RunRefused(str(refused)) from None
+
+
 def run(plan: RunPlan) -> Report:
     k6 = locate_k6()
     notes, ready = preflight(plan)
-    if ready and (seeded := ensure_seats(plan)) is not None:
+    if ready and not plan.scenario.crowd and (seeded := ensure_seats(plan)) is not None:
         notes.append(seeded)
     started = datetime.now(UTC)
     run_dir = plan.out_root / f"{started:%Y%m%d-%H%M%S}-{plan.scenario.name}"
     telemetry, telemetry_notes = _telemetry(plan, run_dir.name)
     notes += telemetry_notes
     run_dir.mkdir(parents=True, exist_ok=False)
+    crowd = _prepare_crowd(plan, run_dir) if plan.scenario.crowd else None
     _write(run_dir / files.METRICS_BEFORE, probe.scrape_metrics(plan.target))
     command, env = k6_command(k6, plan, run_dir, telemetry)
+    env.update(crowd.k6_env(run_dir) if crowd else {})
     print(f"seatgate loadtest: {plan.scenario.name} → {plan.target} ({plan.vus} VUs, "
           f"{plan.duration}); results in {run_dir}", file=sys.stderr, flush=True)  # fmt: skip
     limit = seconds(plan.duration) + K6_GRACE_SECONDS
-    exit_code = subprocess.run(command, env=env, timeout=limit, check=False).returncode
+    k6_run = run_k6(command, env, limit)
+    exit_code = k6_run.exit_code
     ended = datetime.now(UTC)
+    if crowd is not None:
+        crowd_setup.after_run(plan.target, run_dir, crowd)
     _write(run_dir / files.METRICS_AFTER, probe.scrape_metrics(plan.target))
     if plan.app_log is not None and plan.app_log.exists():
         _copy_app_errors(plan.app_log, run_dir / files.APP_LOG)
@@ -246,7 +267,10 @@ def run(plan: RunPlan) -> Report:
         "exercises": list(plan.scenario.exercises),
         "readyz_after": probe.dependencies(plan.target),
         "notes": notes,
+        "k6": k6_run.meta(),
     }
+    if crowd is not None:
+        meta["crowd"] = {**crowd.meta(), "carriers": plan.vus}
     if telemetry is not None:
         meta["telemetry"] = _telemetry_meta(telemetry, run_dir, started, ended)
     (run_dir / files.META).write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")

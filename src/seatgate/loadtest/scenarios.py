@@ -21,6 +21,7 @@ class Scenario:
     duration: str
     seconds_per_flow: float  # one user's journey with its think time: sizes the seat need
     exercises: tuple[str, ...] = ALL_ENDPOINTS
+    crowd: bool = False  # prepares a concert, its opening and a crowd of users of its own
 
     def seats_needed(self, vus: int, duration: str) -> int:
         if "reservation" not in self.exercises:
@@ -41,6 +42,15 @@ SCENARIOS = {
             duration="15s",
             seconds_per_flow=1e9,
             exercises=("user", "token", "poll"),
+        ),
+        # vus: k6 carriers, each driving many users of the crowd (crowd.py, flash-crowd.js)
+        Scenario(
+            "flash-crowd",
+            vus=50,
+            duration="150s",
+            seconds_per_flow=1e9,
+            exercises=("token", "poll", "seats", "reservation", "payment"),
+            crowd=True,
         ),
     )
 }
