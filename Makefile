@@ -31,9 +31,8 @@ test: $(STAMP) ## Run the whole test suite (real PostgreSQL, Redis, Kafka-protoc
 	$(BIN)/python -m pytest
 
 # The waiting-room and relay suites again, on a 3-master Redis Cluster of the machine's
-# redis-server (tests/redis_cluster.py starts and removes it; ~25 s).
-CLUSTER_SUITES := tests/integration/test_queue_tokens.py tests/integration/test_queue_admission.py \
-	tests/integration/test_queue_scheduler.py tests/integration/test_relay.py \
+# redis-server (tests/redis_cluster.py starts and removes it; 48 tests, ~30 s).
+CLUSTER_SUITES := tests/integration/test_queue_*.py tests/integration/test_relay.py \
 	tests/integration/test_relay_republish.py tests/integration/test_event_round_trip.py
 
 test-cluster: $(STAMP) ## The waiting-room and relay suites on a Redis Cluster (SEATGATE_REDIS_CLUSTER)
