@@ -330,3 +330,13 @@ def test_with_no_replica_ready_the_load_balancer_answers_problem_json(tmp_path: 
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_k6_service_runs_the_k6_the_project_pins() -> None:
+    pinned = next(
+        line.split("==")[1]
+        for line in (ROOT / "requirements-dev.lock").read_text().splitlines()
+        if line.startswith("k6==")
+    )
+    image = rendered("loadtest")["services"]["k6"]["image"]
+    assert image == f"grafana/k6:{pinned}"
