@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from seatgate.catalog.service import seed_now
 from seatgate.messaging.envelope import RESERVATIONS_TOPIC
+from seatgate.messaging.outbox import stream_key
 from seatgate.settings import Settings
 from tests.api_process import running_api
 from tests.conditions import wait_until
@@ -225,6 +226,10 @@ def _assert_moved(before: Samples, after: Samples, sale: Sale) -> None:
     }
     assert after[("seatgate_queue_tokens_issued_total", ())] >= 3
     assert after[("seatgate_queue_admitted_total", ())] >= 3
+    # Each admission observes how right its first ETA was; the on-sale's other series exist.
+    assert after[("seatgate_queue_eta_accuracy_count", ())] >= 3
+    assert ("seatgate_queue_abandoned_total", ()) in after
+    assert ("seatgate_queue_prequeue", ()) in after
     concert = str(sale.concert_id)
     assert concert in labelled(after, "seatgate_queue_waiting", "concert_id")
     assert labelled(after, "seatgate_queue_active", "concert_id")[concert] >= 1
@@ -263,8 +268,9 @@ def _park_a_poison_message(sale: Sale) -> None:
     """What a broken producer would write: the consumer must park it, not loop on it."""
     client = redis.Redis.from_url(sale.redis_url)
     try:
+        # The concert's own stream outbox, one the relay reads (registered with the concert).
         client.xadd(
-            f"{sale.redis_prefix}outbox",
+            stream_key(sale.redis_prefix, f"c:{sale.concert_id}"),
             {"topic": RESERVATIONS_TOPIC, "key": "poison", "event": "{not json"},
         )
     finally:
