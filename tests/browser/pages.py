@@ -99,12 +99,23 @@ class Buyer:
     def wait_active(self) -> None:
         wait_until(lambda: self.status() == "ACTIVE", what="admission of a line filler")
 
-    def buy(self, concert_id: int, number: int, *, pay: bool) -> int:
-        """Holds seat `number` of the concert's first performance (and pays for it)."""
+    def seats(self, concert_id: int) -> tuple[int, list[dict[str, int]]]:
+        """The concert's first performance and its seats."""
         schedule = self.http.get(f"/api/v1/concerts/{concert_id}/schedules").json()[0]
         seats = self.http.get(f"/api/v1/schedules/{schedule['schedule_id']}/seats").json()
-        chosen = next(s for s in seats["seats"] if s["number"] == number)
-        body = {"schedule_id": schedule["schedule_id"], "seat_id": chosen["seat_id"]}
+        return int(schedule["schedule_id"]), list(seats["seats"])
+
+    def hold_every_seat(self, concert_id: int) -> None:
+        schedule_id, seats = self.seats(concert_id)
+        for each in seats:
+            body = {"schedule_id": schedule_id, "seat_id": each["seat_id"]}
+            assert self.http.post("/api/v1/reservations", json=body).status_code == 201
+
+    def buy(self, concert_id: int, number: int, *, pay: bool) -> int:
+        """Holds seat `number` of the concert's first performance (and pays for it)."""
+        schedule_id, seats = self.seats(concert_id)
+        chosen = next(s for s in seats if s["number"] == number)
+        body = {"schedule_id": schedule_id, "seat_id": chosen["seat_id"]}
         held = self.http.post("/api/v1/reservations", json=body)
         assert held.status_code == 201, held.text
         if pay:

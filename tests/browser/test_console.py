@@ -39,7 +39,7 @@ def test_the_console_shows_the_sale_moving(browser: Browser, sale: Sale) -> None
     expect(card.locator(figure("sales"))).to_have_text("1", timeout=STEP_MS)
     expect(card.locator(figure("revenue"))).to_have_text(f"₩{price:,}", timeout=STEP_MS)
     expect(card.locator(f'[data-metric="{concert_id}.sales"] polyline')).to_have_count(1)
-    expect(card.locator(figure("rate"))).to_contain_text("configured 50")
+    expect(card.locator(figure("rate"))).to_contain_text("/ 50")
     buyer.leave()
     other.leave()
 

@@ -14,7 +14,8 @@ export function sparkline(values, { guide = null, label = "" } = {}) {
   const top = Math.max(1, guide ?? 0, ...values) * 1.1;
   const svg = node("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img" });
   svg.append(Object.assign(node("title", {}), { textContent: label }));
-  const y = (value) => (height - (value / top) * height).toFixed(2);
+  const pad = 2; // a line at zero or at the top stays inside the box, stroke and all
+  const y = (value) => (height - pad - (value / top) * (height - 2 * pad)).toFixed(2);
   if (guide !== null) {
     svg.append(node("line", { class: "guide", x1: 0, x2: width, y1: y(guide), y2: y(guide) }));
   }

@@ -28,7 +28,7 @@ export function show(...nodes) {
 
 // Draws the same view again with new figures, leaving focus where it is.
 export function replace(...nodes) {
-  document.getElementById("app").replaceChildren(...nodes);
+  document.getElementById("app").replaceChildren(...nodes.filter((node) => node));
 }
 
 export function notice(message, kind = "error") {

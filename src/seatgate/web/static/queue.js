@@ -46,7 +46,7 @@ function queue() {
   function notYet(problem) {
     const line = problem.prequeue_opens_at ? Date.parse(problem.prequeue_opens_at) : NaN;
     const status = { sale_opens_at: problem.sale_opens_at, position: null };
-    draw("closed", ...preSale(status, null),
+    draw("closed", ...preSale(status, null, false),
       Number.isNaN(line) ? null : h("p", {}, t("lineNotOpen", { t: dateTime(new Date(line)) })));
     const wait = Number.isNaN(line) ? LINE_RETRY_SECONDS : (line - serverNow()) / 1000;
     now.after(Math.min(LINE_RETRY_SECONDS, Math.max(1, wait)), join);
@@ -82,9 +82,10 @@ function queue() {
     notice("");
     const every = status.poll_after_seconds ?? DEFAULT_POLL_SECONDS;
     if (status.status === "ACTIVE") return go("seats");
-    if (status.status === "SOLD_OUT") return draw("sold", ...ended("soldOut", "soldOutNote"));
     if (status.status === "EXPIRED") return draw("expired", ...ended("expired", "expiredNote"));
-    if (status.position === null || status.position === undefined) {
+    if (status.status === "SOLD_OUT") {
+      draw("sold", ...ended("soldOut", "soldOutNote", false)); // a lapsed hold reopens it
+    } else if (status.position === null || status.position === undefined) {
       draw("pre", ...preSale(status, every));
     } else {
       first = Math.max(first ?? status.position, status.position);
@@ -122,7 +123,7 @@ function queue() {
     ];
   }
 
-  function preSale(status, every) {
+  function preSale(status, every, inLine = true) {
     const opens = status.sale_opens_at ? new Date(status.sale_opens_at) : null;
     const left = h("p", { class: "big", id: "opens-in" });
     if (opens) {
@@ -133,19 +134,20 @@ function queue() {
       h("h2", { id: "pre-sale" }, t("preSale")),
       opens ? h("p", {}, t("opensAt", { t: dateTime(opens) })) : null,
       left,
-      h("p", { class: "muted" }, t("preSaleNote")),
+      inLine ? h("p", { class: "muted" }, t("preSaleNote")) : null,
       remaining(status),
       every ? h("p", { class: "muted", id: "poll" }, t("pollEvery", { s: every })) : null,
     ];
   }
 
-  function ended(title, note) {
+  function ended(title, note, over = true) {
     return [
       ...heading(),
       h("h2", { id: title }, t(title)),
       h("p", {}, t(note)),
-      h("button", { type: "button", onclick: () => go("queue") }, t("joinAgain")),
-      h("button", { type: "button", class: "link", onclick: () => go("concerts") }, t("again")),
+      over ? h("button", { type: "button", onclick: () => go("queue") }, t("joinAgain")) : null,
+      h("button", { type: "button", class: "link", onclick: over ? () => go("concerts") : leave },
+        over ? t("again") : t("leave")),
     ];
   }
 
