@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Response, expect
 
 from tests.browser.pages import (
     STEP_MS,
@@ -48,12 +48,19 @@ def test_a_buyer_waits_in_line_then_pays_for_a_seat(browser: Browser, sale: Sale
     expect(page.locator("#reservation")).to_have_text(re.compile(r"^#\d+$"))
 
 
-def test_the_seat_map_works_from_the_keyboard(browser: Browser, sale: Sale) -> None:
+def test_the_seat_map_revalidates_and_works_from_the_keyboard(browser: Browser, sale: Sale) -> None:
     _, title = sale.concert()
     page = open_buyer(browser, sale.base)
+    answers: list[Response] = []
+    page.on("response", lambda answer: answers.append(answer) if "/seats" in answer.url else None)
     sign_in_as_demo(page)
     choose_concert(page, title)
     wait_for_seat_map(page)
+    # The live refresh sends the seat map's ETag back: unchanged seats cost a 304.
+    with page.expect_response(lambda answer: answer.status == 304, timeout=STEP_MS) as unchanged:
+        pass
+    first = next(answer for answer in answers if answer.status == 200)
+    assert unchanged.value.request.headers["if-none-match"] == first.headers["etag"]
 
     seat(page, 1).focus()
     for key in ("ArrowRight", "ArrowRight", "ArrowDown"):
