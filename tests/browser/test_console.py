@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser, Page, expect
 
 from seatgate.settings import DEV_OPERATOR_TOKEN
@@ -40,6 +42,8 @@ def test_the_console_shows_the_sale_moving(browser: Browser, sale: Sale) -> None
     expect(card.locator(figure("revenue"))).to_have_text(f"₩{price:,}", timeout=STEP_MS)
     expect(card.locator(f'[data-metric="{concert_id}.sales"] polyline')).to_have_count(1)
     expect(card.locator(figure("rate"))).to_contain_text("/ 50")
+    # The consumer runs beside this API (--with-workers): its lag is reported, not absent.
+    expect(page.locator('[data-metric="lag"] .value')).to_have_text(re.compile(r"^\d+$"))
     buyer.leave()
     other.leave()
 

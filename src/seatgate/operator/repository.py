@@ -1,5 +1,5 @@
 """The operator's reads: sales and seats per concert in SQL, the waiting room through its
-store (read only), and this process's own gauges.
+store (read only), and the gauges only a worker sets, as /metrics shows them.
 
 None of it is on a buyer's path: the console asks every few seconds.
 """
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from seatgate.db.executor import Executor
+from seatgate.observability.exposition import multiprocess_enabled
 from seatgate.queue.store import QueueStore
 from seatgate.resources import Resources
 
@@ -100,12 +102,20 @@ async def line(resources: Resources, concert_id: int) -> Line:
     return Line(view.waiting, view.active, None if rate is None else float(rate))
 
 
-def gauge_sum(name: str) -> float | None:
-    """The sum of a metric's samples in this process, None when it has none."""
-    values = [s.value for m in REGISTRY.collect() for s in m.samples if s.name == name]
-    return sum(values) if values else None
+def samples() -> dict[str, float]:
+    """Sum of each sample name's values, as /metrics would show them: this process's, or
+    in multiprocess mode (`seatgate dev`, several workers) every process's."""
+    registry: CollectorRegistry = REGISTRY
+    if multiprocess_enabled():
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    sums: dict[str, float] = {}
+    for metric in registry.collect():
+        for sample in metric.samples:
+            sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+    return sums
 
 
-def histogram_mean(name: str) -> float | None:
-    total, count = gauge_sum(f"{name}_sum"), gauge_sum(f"{name}_count")
+def histogram_mean(found: dict[str, float], name: str) -> float | None:
+    total, count = found.get(f"{name}_sum"), found.get(f"{name}_count")
     return None if not count or total is None else total / count

@@ -44,9 +44,9 @@ class Overview(BaseModel):
     outbox_pending: int = Field(description="Outbox table rows not yet published.")
     outbox_oldest_age_seconds: float
     consumer_lag: int | None = Field(
-        description="Sum of seatgate_consumer_lag in this process (null: no consumer here)."
+        description="Sum of seatgate_consumer_lag as /metrics shows it (null: no consumer)."
     )
     eta_accuracy: float | None = Field(
-        description="Mean of seatgate_queue_eta_accuracy in this process (null: not measured)."
+        description="Mean of seatgate_queue_eta_accuracy (null: no admission measured yet)."
     )
     alerts: Alerts

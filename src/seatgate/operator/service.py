@@ -48,13 +48,14 @@ async def overview(resources: Resources) -> Overview:
                 revenue=sold.revenue,
             )
         )
-    lag = repository.gauge_sum("seatgate_consumer_lag")
+    gauges = repository.samples()
+    lag = gauges.get("seatgate_consumer_lag")
     return Overview(
         at=datetime.now(UTC),
         concerts=figures,
         outbox_pending=outbox[0],
         outbox_oldest_age_seconds=outbox[1],
         consumer_lag=None if lag is None else int(lag),
-        eta_accuracy=repository.histogram_mean("seatgate_queue_eta_accuracy"),
+        eta_accuracy=repository.histogram_mean(gauges, "seatgate_queue_eta_accuracy"),
         alerts=firing,
     )

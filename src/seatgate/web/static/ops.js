@@ -11,7 +11,7 @@ Object.assign(extra.en, {
   rate: "Admitted /s, measured / configured", rateOf: "{m} / {c}", holds: "Live holds",
   sales: "Sales", revenue: "Revenue", seatsFree: "Seats free", outbox: "Outbox pending",
   outboxAge: "Oldest outbox event", lag: "Consumer lag", eta: "ETA accuracy (actual ÷ predicted)",
-  notHere: "not measured in this process", alerts: "Alerts firing", none: "none firing",
+  notHere: "not reported here yet", alerts: "Alerts firing", none: "none firing",
   notConnected: "not connected: {d}", badToken: "That operator token was refused.",
   noConcerts: "No concerts yet.",
 });
@@ -22,7 +22,7 @@ Object.assign(extra.ko, {
   rate: "초당 입장, 측정 / 설정", rateOf: "{m} / {c}", holds: "선점 중",
   sales: "판매", revenue: "매출", seatsFree: "잔여 좌석", outbox: "아웃박스 대기",
   outboxAge: "가장 오래된 아웃박스 이벤트", lag: "컨슈머 지연", eta: "예상 대기 정확도 (실제 ÷ 예상)",
-  notHere: "이 프로세스에서 측정하지 않음", alerts: "발생 중인 알림", none: "없음",
+  notHere: "아직 보고되지 않음", alerts: "발생 중인 알림", none: "없음",
   notConnected: "연결되지 않음: {d}", badToken: "운영자 토큰이 거부되었습니다.",
   noConcerts: "아직 공연이 없습니다.",
 });
