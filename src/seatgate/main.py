@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -42,6 +43,17 @@ def edge_middleware(settings: Settings) -> list[Middleware]:
         Middleware(DeclaredBody, max_body_bytes=settings.max_body_bytes),
         Middleware(BodyLimit, max_body_bytes=settings.max_body_bytes),
     ]
+
+
+async def background_workers(resources: Resources, stop: asyncio.Event) -> None:
+    """The scheduler, relay and consumer as one worker: `seatgate serve` with several API
+    workers runs it in one process of its own instead of in each of them."""
+    group = WorkerGroup(resources, in_process_workers())
+    group.start()
+    try:
+        await stop.wait()
+    finally:
+        await group.stop()
 
 
 def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> FastAPI:

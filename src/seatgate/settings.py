@@ -54,7 +54,13 @@ class Settings(BaseSettings):
     )
     http_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
     http_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
-    http_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
+    http_workers: int = Field(
+        # One process uses one core: a single worker left the other idle under load (ADR 0009).
+        default_factory=lambda: min(os.cpu_count() or 1, 64),
+        ge=1,
+        le=64,
+        description="uvicorn worker processes (default: one per core).",
+    )
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body accepted (413 above)."
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,8 @@ def test_monitoring_urls_must_be_http(field: str) -> None:
     with pytest.raises(SettingsError, match=rf"^SEATGATE_{field.upper()}='9090' is not an http"):
         load_settings(**{field: "9090"})
     assert getattr(load_settings(**{field: "http://prom:9090/"}), field) == "http://prom:9090"
+
+
+def test_the_api_runs_one_worker_per_core_unless_told() -> None:
+    assert load_settings().http_workers == min(os.cpu_count() or 1, 64)
+    assert load_settings(http_workers=1).http_workers == 1

@@ -30,9 +30,8 @@ from seatgate.embedded.state import (
     write_state,
 )
 from seatgate.embedded.supervisor import Supervisor
-from seatgate.main import create_app
 from seatgate.observability.logging import configure_logging
-from seatgate.serving import run_server
+from seatgate.serving import serve_forever
 from seatgate.settings import Settings, env_name
 from seatgate.startup import EXIT_ALREADY_RUNNING, EXIT_UNREACHABLE, fail
 
@@ -136,7 +135,7 @@ def run_dev(settings: Settings) -> int:
         supervisor = Supervisor(stack.started)
         supervisor.start()
         announcer = _announce_when_listening(settings, data_dir, stopping)
-        run_server(settings, create_app(settings))
+        serve_forever(settings)
     except RuntimeError as error:
         fail(str(error), EXIT_UNREACHABLE)
     finally:

@@ -1,0 +1,57 @@
+"""`seatgate serve --with-workers` on a machine of several cores: one API worker per core
+and the background workers (scheduler, relay, consumer) once, in a niced process."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import psutil
+import pytest
+
+from seatgate.catalog.service import seed_now
+from seatgate.serving import BACKGROUND_NICENESS
+from seatgate.settings import Settings
+from tests.api_process import running_api
+from tests.conditions import wait_until
+
+
+def _serve_process(port: str) -> psutil.Process:
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if "serve" in cmdline and port in cmdline:
+            return process
+    raise AssertionError(f"no seatgate serve on port {port}")
+
+
+def _spawned(serve: psutil.Process) -> list[psutil.Process]:
+    return [child for child in serve.children() if "spawn_main" in " ".join(child.cmdline())]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one worker, in-process")
+def test_one_api_worker_per_core_and_the_background_workers_once_niced(
+    settings: Settings,
+) -> None:
+    seeded, _ = seed_now(settings, 1, 1, 1)
+    concert_id = seeded.schedules[0].concert_id
+    with running_api(settings, "--with-workers") as base:
+        serve = _serve_process(base.rsplit(":", 1)[1])
+        niced = [child for child in _spawned(serve) if child.nice() == BACKGROUND_NICENESS]
+        api_workers = [child for child in _spawned(serve) if child.nice() == 0]
+        with httpx.Client(base_url=base, timeout=10) as http:
+            user = http.post("/api/v1/dev/users", json={}).json()
+            headers = {"Authorization": f"Bearer {user['token']}"}
+            issued = http.post(
+                "/api/v1/queue/tokens", json={"concert_id": concert_id}, headers=headers
+            )
+            headers["X-Queue-Token"] = issued.json()["token"]
+
+            def admitted() -> bool:
+                polled = http.get("/api/v1/queue/tokens/current", headers=headers)
+                return bool(polled.json()["status"] == "ACTIVE")
+
+            # Only the scheduler admits: it runs, in the background process.
+            wait_until(admitted, what="admission by the background scheduler")
+
+    assert len(niced) == 1
+    assert len(api_workers) == min(os.cpu_count() or 1, 64)
