@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 
 from seatgate.main import create_app
 from seatgate.queue import limits
+from seatgate.queue.store import QueueStore
 from seatgate.resources import Resources
 from tests.factories import a_user, auth
 from tests.http_helpers import assert_problem
@@ -80,16 +81,14 @@ async def test_a_user_past_the_limit_gets_429_with_retry_after(
     before = refused_count("user")
     headers: dict[str, Any] = {**auth(user), "X-Real-IP": "203.0.113.7"}
 
-    issued = await http.post(
-        "/api/v1/queue/tokens", json={"concert_id": concert_id}, headers=headers
-    )
-    headers["X-Queue-Token"] = issued.json()["token"]
-    polls = [await http.get("/api/v1/queue/tokens/current", headers=headers) for _ in range(3)]
+    def issue() -> Any:
+        return http.post("/api/v1/queue/tokens", json={"concert_id": concert_id}, headers=headers)
 
-    assert issued.status_code == 201
-    assert [poll.status_code for poll in polls[:2]] == [200, 200]
-    assert_problem(polls[2], 429, "RATE_LIMITED")
-    assert int(polls[2].headers["Retry-After"]) >= 1
+    answers = [await issue() for _ in range(4)]
+
+    assert [answer.status_code for answer in answers[:3]] == [201, 200, 200]
+    assert_problem(answers[3], 429, "RATE_LIMITED")
+    assert int(answers[3].headers["Retry-After"]) >= 1
     assert refused_count("user") == before + 1
     # Another user from the same address is not held back by this one's limit.
     other = await a_user(resources)
@@ -99,6 +98,31 @@ async def test_a_user_past_the_limit_gets_429_with_retry_after(
         headers={**auth(other), "X-Real-IP": "203.0.113.7"},
     )
     assert again.status_code == 201
+
+
+async def test_polls_sooner_than_the_interval_get_the_last_status_and_are_not_counted(
+    limited: tuple[httpx.AsyncClient, Resources],
+) -> None:
+    http, resources = limited
+    concert_id = await a_concert(resources)
+    user = await a_user(resources)
+    headers: dict[str, Any] = {**auth(user), "X-Real-IP": "203.0.113.8"}
+    issued = await http.post(
+        "/api/v1/queue/tokens", json={"concert_id": concert_id}, headers=headers
+    )
+    headers["X-Queue-Token"] = issued.json()["token"]
+    polled_key = QueueStore(resources).for_concert(concert_id).polled
+
+    seen_before = await resources.redis.zscore(polled_key, headers["X-Queue-Token"])
+    polls = [await http.get("/api/v1/queue/tokens/current", headers=headers) for _ in range(10)]
+    seen_after = await resources.redis.zscore(polled_key, headers["X-Queue-Token"])
+
+    # Ten polls within the advertised interval, past a burst of 3: the issue's answer
+    # each time, and Redis never asked (the last poll time did not move).
+    assert issued.json()["poll_after_seconds"] >= 1
+    assert {poll.status_code for poll in polls} == {200}
+    assert {poll.text for poll in polls} == {issued.text}
+    assert seen_after == seen_before
 
 
 async def test_the_address_is_the_trusted_headers_and_limited_across_users(

@@ -2,9 +2,9 @@
 
 Each limit is a GCRA (generic cell rate algorithm) over one key holding one number,
 the theoretical arrival time: a sustained rate with a burst, one O(1) script per key,
-no counters to sweep. Each key carries its own hash tag, so on a Redis Cluster every
-script touches one slot; the user's and the address's checks go in one pipeline, one
-round trip (on a cluster, which refuses scripts in a pipeline, side by side).
+no counters to sweep. On one Redis the user's and the address's limits are one script,
+one round trip; each key carries its own hash tag, so on a Redis Cluster each is a
+script of its own slot, run side by side.
 """
 
 from __future__ import annotations
@@ -16,26 +16,37 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import redis.asyncio as redis_async
-from redis.exceptions import NoScriptError
 
 from seatgate.queue import replies
-from seatgate.queue.scripts import Script
+from seatgate.queue.scripts import Arg, Script
 from seatgate.resources import RedisClient
 from seatgate.settings import Settings
 
-# KEYS: the limiter's key. ARGV: now ms, ms per request at the sustained rate, burst.
-# Answers 0 when the request may go (and counts it), else the ms until one may.
+# KEYS: the limits' keys. ARGV: now ms, then per key: ms per request at its sustained
+# rate, its burst. Answers per key 0 when it lets the request go, else the ms until it
+# would; the request is counted against every key only when all let it go.
 GCRA_LUA = """
 local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local allowed_at = tat + interval - burst * interval
-if allowed_at > now then return math.ceil(allowed_at - now) end
-local next_tat = tat + interval
-redis.call('SET', KEYS[1], tostring(next_tat), 'PX', math.ceil(next_tat - now) + 1)
-return 0
+local waits, next_tats = {}, {}
+local refused = false
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or now), now)
+  local allowed_at = tat + interval - burst * interval
+  waits[i] = 0
+  if allowed_at > now then
+    waits[i] = math.ceil(allowed_at - now)
+    refused = true
+  end
+  next_tats[i] = tat + interval
+end
+if not refused then
+  for i = 1, #KEYS do
+    redis.call('SET', KEYS[i], tostring(next_tats[i]), 'PX', math.ceil(next_tats[i] - now) + 1)
+  end
+end
+return waits
 """
 GCRA = Script(GCRA_LUA)
 
@@ -96,25 +107,18 @@ async def check(
 
 
 async def _run(redis: RedisClient, limits: Sequence[Limit], at_ms: int) -> list[int]:
+    def args(limit: Limit) -> list[Arg]:
+        return [1000 / limit.per_second, limit.burst]
+
     if isinstance(redis, redis_async.RedisCluster):
+        # Each key in its own slot: one script per key, side by side.
         answers = await asyncio.gather(
-            *(
-                GCRA(redis, [limit.key], [at_ms, 1000 / limit.per_second, limit.burst])
-                for limit in limits
-            )
+            *(GCRA(redis, [limit.key], [at_ms, *args(limit)]) for limit in limits)
         )
-        return [replies.integer(answer) for answer in answers]
-    for attempt in range(2):
-        pipe = redis.pipeline(transaction=False)
-        for limit in limits:
-            interval_ms = 1000 / limit.per_second
-            pipe.evalsha(GCRA.sha, 1, limit.key, at_ms, interval_ms, limit.burst)
-        answers = await pipe.execute(raise_on_error=False)
-        if not attempt and any(isinstance(answer, NoScriptError) for answer in answers):
-            await redis.script_load(GCRA.text)  # a restarted Redis forgot it
-            continue
-        for answer in answers:
-            if isinstance(answer, Exception):
-                raise answer
-        return [replies.integer(answer) for answer in answers]
-    raise NoScriptError("the rate-limit script is not loaded")
+        return [replies.integer(replies.as_list(answer)[0]) for answer in answers]
+    # One Redis: one script over both keys, one round trip.
+    flat: list[Arg] = [at_ms]
+    for limit in limits:
+        flat += args(limit)
+    answer = await GCRA(redis, [limit.key for limit in limits], flat)
+    return [replies.integer(wait) for wait in replies.as_list(answer)]

@@ -114,12 +114,18 @@ async def _too_early(resources: Resources, concert_id: int) -> SaleNotOpen:
     )
 
 
+def recent_status(*, token: str, user_id: int) -> QueueStatus | None:
+    """The status this process answered the owner lately, if its poll interval has not
+    passed yet (recent.py)."""
+    return RECENT.get(token, user_id)
+
+
 async def poll(
     resources: Resources, *, token: str, user_id: int, now: float | None = None
 ) -> QueueStatus:
     """The owner's status read; it also records that the owner is still there. Sooner
     than the interval this process last advertised for the token, that same answer."""
-    if now is None and (recent := RECENT.get(token, user_id)) is not None:
+    if now is None and (recent := recent_status(token=token, user_id=user_id)) is not None:
         return recent
     settings = resources.settings
     concert_id = concert_of_token(settings.jwt_secret.get_secret_value(), token)
