@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import Browser, Response, expect
 
 from tests.browser.pages import (
@@ -112,3 +113,20 @@ def test_a_buyer_early_for_the_sale_waits_in_the_pre_queue_then_buys(
     wait_for_seat_map(page)
     seat(page, 2).click()
     expect(page.get_by_role("heading", name="Your seat is held")).to_be_visible(timeout=STEP_MS)
+
+
+def test_the_identity_providers_token_is_taken_from_the_fragment(
+    browser: Browser, sale: Sale
+) -> None:
+    user = httpx.post(f"{sale.base}/api/v1/dev/users", json={}, timeout=10).json()
+    page = browser.new_context(locale="en-US").new_page()
+    page.goto(f"{sale.base}/?lang=en#token={user['token']}")
+    expect(page.locator("#who")).to_have_text(f"User #{user['user_id']}")
+    assert "token" not in page.url  # taken out of the address bar (and the history)
+
+    _, title = sale.concert()
+    page = browser.new_context(locale="en-US").new_page()
+    page.goto(f"{sale.base}/?lang=en#token=not.a.token")  # e.g. expired, or signed elsewhere
+    choose_concert(page, title)
+    expect(page.locator("#notice")).to_contain_text("Please sign in again", timeout=STEP_MS)
+    expect(page.locator("#demo")).to_be_visible()

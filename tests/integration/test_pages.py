@@ -6,7 +6,10 @@ import re
 
 import httpx
 
+from seatgate.main import create_app
+from seatgate.resources import Resources
 from tests.http_helpers import assert_problem
+from tests.integration.queue_helpers import with_settings
 
 ASSET = re.compile(r'(?:src|href)="(/assets/([0-9a-f]{12})/([\w.]+))"')
 # The SVG namespace is a name, not a place anything is loaded from.
@@ -53,3 +56,11 @@ async def test_an_old_version_gets_the_file_uncached_and_an_unknown_one_a_proble
     assert old.headers["content-type"].startswith("text/javascript")
     assert_problem(await client.get("/assets/000000000000/nope.js"), 404, "NOT_FOUND")
     assert_problem(await client.get("/assets/000000000000/index.html"), 404, "NOT_FOUND")
+
+
+async def test_prod_pages_offer_no_demo_user(clean: Resources) -> None:
+    prod = with_settings(clean, profile="prod")
+    transport = httpx.ASGITransport(app=create_app(prod.settings, resources=prod))
+    async with httpx.AsyncClient(transport=transport, base_url="http://seatgate.test") as http:
+        page = await http.get("/")
+    assert 'data-profile="prod"' in page.text  # app.js shows the demo button for local/test only

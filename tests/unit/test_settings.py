@@ -72,7 +72,7 @@ def test_refuses_the_default_or_a_short_operator_token_in_prod() -> None:
         load_settings(profile="prod", jwt_secret=GOOD_SECRET)
     assert str(error.value).startswith("SEATGATE_OPERATOR_TOKEN=")
     assert DEV_OPERATOR_TOKEN not in str(error.value)
-    with pytest.raises(SettingsError, match="SEATGATE_OPERATOR_TOKEN.*shorter than 32"):
+    with pytest.raises(SettingsError, match=r"SEATGATE_OPERATOR_TOKEN.*shorter than 32"):
         load_settings(profile="prod", jwt_secret=GOOD_SECRET, operator_token="short-one")
     local = load_settings(profile="local").operator_token.get_secret_value()
     assert local == DEV_OPERATOR_TOKEN

@@ -58,6 +58,10 @@ export async function call(path, { method = "GET", body, token, queueToken, key,
   const text = await answer.text();
   const data = text ? JSON.parse(text) : null;
   if (!answer.ok) {
+    if (answer.status === 401 && token && data?.code === "UNAUTHENTICATED") {
+      sessionStorage.removeItem(TOKEN_KEY); // expired or from another deployment
+      window.dispatchEvent(new Event("seatgate:signed-out"));
+    }
     const retry = Number(answer.headers.get("Retry-After"));
     throw new ApiError(answer.status, data || {}, Number.isFinite(retry) && retry > 0 ? retry : null);
   }

@@ -92,6 +92,14 @@ async function schedules(concert) {
   }
 }
 
+// A user token the API refused (expired, or another deployment's): sign in again.
+window.addEventListener("seatgate:signed-out", () => {
+  state.token = null;
+  who();
+  go("concerts");
+  notice(t("UNAUTHENTICATED"));
+});
+
 views.concerts = concerts;
 views.schedules = schedules;
 installSwitch(document.getElementById("lang"), again);
