@@ -3,7 +3,7 @@
 // `seatgate loadtest --scenario flash-crowd`. One k6 VU per user would cost ~MBs each, so a
 // bounded number of VUs ("carriers") each drive many users: a carrier keeps its users'
 // next-due times and sends whatever is due as one parallel http.batch. Each user takes a
-// queue token on arrival, polls at the advertised `poll_after_seconds` with ±20 % jitter
+// queue token on arrival, polls at the advertised `poll_after_seconds` plus 0–30 % jitter
 // (honouring Retry-After on a 429), and once ACTIVE browses, holds a seat and pays.
 // Every user ends in one JSON line `{"crowd": …}` on the console (what the report's
 // admission curve, ETA accuracy and fairness check are computed from).
@@ -17,7 +17,7 @@ import { flowsCompleted, queueWait, record, soldOut } from './lib/metrics.js';
 
 export { handleSummary } from './lib/summary.js';
 
-const CARRIERS = Number(__ENV.VUS || '50');
+const CARRIERS = Number(__ENV.VUS || '32');
 const CONCERT_ID = Number(__ENV.CONCERT_ID || '0');
 const SCHEDULE_IDS = (__ENV.SCHEDULE_IDS || '').split(',').filter(Boolean).map(Number);
 const OPENS_AT_MS = Number(__ENV.OPENS_AT_MS || '0');
@@ -48,7 +48,7 @@ export const options = {
       executor: 'per-vu-iterations',
       vus: CARRIERS,
       iterations: 1,
-      maxDuration: __ENV.DURATION || '150s',
+      maxDuration: __ENV.DURATION || '170s',
       gracefulStop: '10s',
     },
   },
@@ -56,11 +56,11 @@ export const options = {
 };
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
-const DEADLINE_MS = Date.now() + durationMs(__ENV.DURATION || '150s') - 2000;
+const DEADLINE_MS = Date.now() + durationMs(__ENV.DURATION || '170s') - 2000;
 
 function durationMs(text) {
   const match = /^(\d+)(s|m)$/.exec(text);
-  return match ? Number(match[1]) * (match[2] === 'm' ? 60000 : 1000) : 150000;
+  return match ? Number(match[1]) * (match[2] === 'm' ? 60000 : 1000) : 170000;
 }
 
 function jsonOf(res) {
@@ -97,6 +97,8 @@ function newUser(index) {
     admittedAt: null,
     waitedAt: null, // when the last WAITING answer was asked for: admission came after
     sentAt: null,
+    soldOutAt: null, // the first SOLD_OUT answer
+    lastStatus: null,
     holdAttempts: 0,
     reservation: null,
     outcome: null,
@@ -145,6 +147,7 @@ function finish(user, outcome, now) {
     waited: user.waitedAt,
     ended: now,
     last_sent: user.sentAt, // the last answer was decided between this and `ended`
+    sold_out: user.soldOutAt,
     limited: user.limited,
   }));
 }
@@ -181,8 +184,15 @@ function onQueueStatus(user, body, now, sent) {
     }
     user.step = 'browse';
     user.due = now + jitter(THINK_S);
-  } else if (body.status === 'WAITING') {
+  } else if (body.status === 'WAITING' || body.status === 'SOLD_OUT') {
+    // still in line: SOLD_OUT turns back into WAITING when a hold lapses, so a user keeps
+    // polling like the buyer page does
     user.waitedAt = sent;
+    if (body.status === 'SOLD_OUT' && user.soldOutAt === null) {
+      user.soldOutAt = now;
+      soldOut.add(1);
+    }
+    user.lastStatus = body.status;
     const leaves = user.leavesAfterMs >= 0 && now - user.arrivedAt >= user.leavesAfterMs;
     if (leaves) {
       // closes the tab: no DELETE, the server must notice the silence itself
@@ -193,7 +203,6 @@ function onQueueStatus(user, body, now, sent) {
     user.step = 'poll';
     user.due = now + jitter(body.poll_after_seconds || DEFAULT_POLL_S);
   } else {
-    if (body.status === 'SOLD_OUT') soldOut.add(1);
     finish(user, body.status || 'UNKNOWN', now);
   }
 }
@@ -267,6 +276,11 @@ function onPay(user, res, now) {
   finish(user, paid ? 'PAID' : 'ERROR', now);
 }
 
+function endOfRun(user) {
+  if (user.step === 'arrive') return 'NOT_ARRIVED';
+  return user.step === 'poll' && user.lastStatus === 'SOLD_OUT' ? 'SOLD_OUT' : 'TIMEOUT';
+}
+
 const HANDLERS = { arrive: onArrive, poll: onPoll, browse: onBrowse, hold: onHold, pay: onPay };
 
 function carried() {
@@ -285,7 +299,7 @@ export default function () {
   while (live.length > 0) {
     const now = Date.now();
     if (now >= DEADLINE_MS) {
-      live.forEach((user) => finish(user, user.step === 'arrive' ? 'NOT_ARRIVED' : 'TIMEOUT', now));
+      live.forEach((user) => finish(user, endOfRun(user), now));
       return;
     }
     const due = live.filter((user) => user.due <= now).sort((a, b) => a.due - b.due).slice(0, BATCH);
@@ -304,4 +318,8 @@ export default function () {
     due.forEach((user, n) => HANDLERS[user.step](user, answers[n], answered, now));
     live = live.filter((user) => user.step !== 'done');
   }
+  // The app counts a leaver only once its token idles out, and the runner reads its
+  // metrics when k6 ends: the run lasts its whole duration either way.
+  const rest = DEADLINE_MS - Date.now();
+  if (rest > 0) sleep(rest / 1000);
 }

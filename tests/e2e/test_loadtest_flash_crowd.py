@@ -16,6 +16,7 @@ import pytest
 
 from seatgate.catalog.service import seed_now
 from seatgate.loadtest.report.crowd_inputs import read_crowd
+from seatgate.loadtest.report.prom import parse_scrape
 from seatgate.settings import Settings
 from tests.api_process import running_api, seatgate_env
 from tests.servers import RunServers, private_database
@@ -48,7 +49,7 @@ def test_a_small_flash_crowd_sells_out_and_its_shuffle_checks_out(
             [
                 sys.executable, "-m", "seatgate", "loadtest", "--scenario", "flash-crowd",
                 "--target", base, "--crowd", str(CROWD), "--seats", str(SEATS),
-                "--window", "12", "--duration", "40s", "--vus", "5", "--lang", "en",
+                "--window", "12", "--duration", "30s", "--vus", "5", "--lang", "en",
                 "--out", str(runs),
             ],
             env=seatgate_env(settings, **env),
@@ -75,3 +76,6 @@ def test_a_small_flash_crowd_sells_out_and_its_shuffle_checks_out(
     assert outcomes.count("PAID") == SEATS  # every seat sold, none twice
     assert "SOLD_OUT" in outcomes
     assert sum(1 for user in crowd.users if user.prequeue) > CROWD // 5
+    # the leavers' tokens idled out during the run, and the app counted them
+    after = parse_scrape((run_dir / "metrics-after.txt").read_text())
+    assert after.total("seatgate_queue_abandoned_total") >= 1

@@ -14,7 +14,7 @@ from seatgate.loadtest.scenarios import SCENARIOS, scripts_dir
 
 
 def test_most_of_the_crowd_arrives_in_the_first_seconds_after_the_opening() -> None:
-    profile = CrowdProfile()
+    profile = CrowdProfile(users=20_000)
     crowd = arrivals(profile)
     assert len(crowd) == 20_000
     assert share_between(crowd, 0, profile.spike_seconds) > 0.45

@@ -27,8 +27,6 @@ PREQUEUE = [f"5.prequeue{index:02d}.sig" for index in range(12)]
 LATE = [f"5.late{index:02d}.sig" for index in range(3)]
 ADMITTED = 3  # the first places get in; the seats are gone after them
 METRICS_AFTER = """\
-# TYPE process_cpu_seconds_total counter
-process_cpu_seconds_total 14.5
 # TYPE seatgate_queue_eta_accuracy histogram
 seatgate_queue_eta_accuracy_bucket{le="0.9"} 1.0
 seatgate_queue_eta_accuracy_bucket{le="1.1"} 2.0
@@ -57,7 +55,7 @@ def _line(outcome: str, token: str, **fields: object) -> str:
 def _users(told: bytes, *, skip: bool) -> list[str]:
     """Pre-queue users told their places in the order `told` gives, all at once 0.2 s after
     the opening (nobody had left yet); the first ADMITTED of them pay, the fourth leaves,
-    the rest see SOLD_OUT at +8 s. Late arrivals queue behind and sell out too."""
+    the rest see SOLD_OUT from +8 s and poll on. Late arrivals queue behind and sell out too."""
     lines = []
     for place, token in enumerate(fairness.shuffled(told, PREQUEUE), start=1):
         seen = {"position": place, "eta": place, "at": OPENS + 200, "sent": OPENS + 150}
@@ -74,8 +72,9 @@ def _users(told: bytes, *, skip: bool) -> list[str]:
             )
         else:
             lines.append(
-                _line("SOLD_OUT", token, **base, ended=OPENS + 8000, last_sent=OPENS + 7990)
-            )
+                _line("SOLD_OUT", token, **base, sold_out=OPENS + 8000, ended=OPENS + 9000,
+                      last_sent=OPENS + 8990)
+            )  # fmt: skip
     for index, token in enumerate(LATE):
         seen = {
             "position": len(PREQUEUE) + index + 1,
@@ -85,7 +84,7 @@ def _users(told: bytes, *, skip: bool) -> list[str]:
         }
         lines.append(
             _line("SOLD_OUT", token, arrived=OPENS + 2000, prequeue=False, seen=seen,
-                  ended=OPENS + 8000, last_sent=OPENS + 7990)
+                  sold_out=OPENS + 8100, ended=OPENS + 9000, last_sent=OPENS + 8990)
         )  # fmt: skip
     return lines
 
@@ -120,7 +119,7 @@ def crowd_run(
         "exercises": ["token", "poll", "seats", "reservation", "payment"],
         "k6": {"wall_seconds": 60.0, "cpu_seconds": 30.0, "max_rss_mb": 120.0},
         "crowd": {"concert_id": 5, "schedule_ids": [7], "seats": 3, "users": 15,
-                  "opens_at_ms": OPENS, "carriers": 2},
+                  "opens_at_ms": OPENS, "carriers": 2, "window_seconds": 12},
     }  # fmt: skip
     (run / "run.json").write_text(json.dumps(meta))
     (run / "failures.log").write_text("".join(_users(told, skip=skip)))

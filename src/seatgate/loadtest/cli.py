@@ -31,7 +31,7 @@ def register(commands: Commands) -> None:
     sub.add_argument("--duration", help="e.g. 20s, 5m (default: the scenario's)")
     sub.add_argument("--vus", type=int, help="virtual users (default: the scenario's)")
     sub.add_argument(
-        "--crowd", type=int, help="flash-crowd: users arriving around the opening (default 20000)"
+        "--crowd", type=int, help="flash-crowd: users arriving around the opening (default 4000)"
     )
     sub.add_argument("--seats", type=int, help="flash-crowd: seats on sale (default 200)")
     sub.add_argument(

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 class CrowdProfile:
     """The minute around the opening: a pre-queue before it, a spike, a tail."""
 
-    users: int = 20_000
+    # What one API process on this 2-core machine keeps up with (docs/reports/
+    # 2026-11-25-flash-crowd); `--crowd 20000` is the issue's crowd and shows where it breaks.
+    users: int = 4_000
     prequeue_seconds: float = 20.0  # the first users arrive this long before the opening
     prequeue_share: float = 0.30
     spike_seconds: float = 5.0  # "most in its first seconds"

@@ -42,6 +42,7 @@ class CrowdRun:
     users: int
     opens_at_ms: int
     prepared_seconds: float
+    window_seconds: float
 
     def k6_env(self, run_dir: Path) -> dict[str, str]:
         return {
@@ -160,6 +161,7 @@ def prepare(
         users=profile.users,
         opens_at_ms=int(opens_at.timestamp() * 1000),
         prepared_seconds=round(time.perf_counter() - started, 1),
+        window_seconds=profile.window_seconds,
     )
 
 

@@ -46,8 +46,8 @@ SCENARIOS = {
         # vus: k6 carriers, each driving many users of the crowd (crowd.py, flash-crowd.js)
         Scenario(
             "flash-crowd",
-            vus=50,
-            duration="150s",
+            vus=32,
+            duration="170s",
             seconds_per_flow=1e9,
             exercises=("token", "poll", "seats", "reservation", "payment"),
             crowd=True,

@@ -54,7 +54,6 @@ class CrowdFigures:
     sold_out_seen_s: float | None  # first SOLD_OUT / no seat answer, from the opening
     sold_out_server_s: float | None  # seatgate_queue_sold_out_after_seconds{concert}
     rate_limited_server: dict[str, float]  # seatgate_rate_limited_total by scope
-    app_cpu_seconds: float | None
 
 
 def _rate(counts: Counter[int]) -> Rate:
@@ -126,15 +125,13 @@ def _histogram(before: Scrape | None, after: Scrape | None, name: str) -> Distri
 
 
 def _first_sold_out(crowd: CrowdInputs) -> float | None:
-    ends = [u.ended_ms for u in crowd.users if u.outcome in ("SOLD_OUT", "NO_SEAT")]
-    return (min(ends) - crowd.opens_at_ms) / 1000 if ends else None
+    seen = [u.sold_out_ms for u in crowd.users if u.sold_out_ms is not None]
+    seen += [u.ended_ms for u in crowd.users if u.outcome == "NO_SEAT"]
+    return (min(seen) - crowd.opens_at_ms) / 1000 if seen else None
 
 
 def figures(crowd: CrowdInputs, before: Scrape | None, after: Scrape | None) -> CrowdFigures:
     concert = str(crowd.meta.get("concert_id"))
-    cpu = None
-    if after is not None and (used := after.value("process_cpu_seconds_total")) is not None:
-        cpu = used - ((before.value("process_cpu_seconds_total") or 0.0) if before else 0.0)
     scopes = delta(before, after, "seatgate_rate_limited_total") if after else {}
     return CrowdFigures(
         users=len(crowd.users),
@@ -156,5 +153,4 @@ def figures(crowd: CrowdInputs, before: Scrape | None, after: Scrape | None) -> 
         if after
         else None,
         rate_limited_server={dict(k).get("scope", "?"): v for k, v in scopes.items()},
-        app_cpu_seconds=cpu,
     )

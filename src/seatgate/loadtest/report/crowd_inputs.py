@@ -39,6 +39,7 @@ class CrowdUser:
     waited_ms: int | None  # when its last WAITING answer was asked for: admitted after this
     ended_ms: int
     last_sent_ms: int  # its last answer was decided between this and ended_ms
+    sold_out_ms: int | None  # its first SOLD_OUT answer
     rate_limited: int
 
 
@@ -74,6 +75,7 @@ def _user(data: dict[str, Any]) -> CrowdUser:
         waited_ms=data.get("waited"),
         ended_ms=int(data.get("ended") or 0),
         last_sent_ms=int(data.get("last_sent") or data.get("ended") or 0),
+        sold_out_ms=data.get("sold_out"),
         rate_limited=int(data.get("limited") or 0),
     )
 

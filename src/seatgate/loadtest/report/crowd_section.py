@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from seatgate.loadtest.report import analysis
 from seatgate.loadtest.report.charts import Series, line_chart
 from seatgate.loadtest.report.crowd_fairness import FairnessCheck, check
 from seatgate.loadtest.report.crowd_figures import CrowdFigures, Distribution, Rate, figures
@@ -12,6 +13,7 @@ from seatgate.loadtest.report.crowd_inputs import CrowdInputs
 from seatgate.loadtest.report.crowd_text import words
 from seatgate.loadtest.report.document import Block, Heading, Image, Paragraph, Table
 from seatgate.loadtest.report.inputs import RunInputs
+from seatgate.loadtest.report.sections import ms
 from seatgate.loadtest.report.text import Lang
 
 CURVE_FILE = "admission.svg"
@@ -37,6 +39,10 @@ def _spread(dist: Distribution, bound: bool = False) -> str:
     )
 
 
+def _after(seconds: float | None) -> str:
+    return "-" if seconds is None else f"+{seconds:,.1f} s"
+
+
 def _pairs(values: dict[str, int] | dict[int, int] | dict[str, float]) -> str:
     return ", ".join(f"{key}: {value:,.0f}" for key, value in values.items()) or "0"
 
@@ -45,14 +51,19 @@ def _machine(inputs: RunInputs, found: CrowdFigures, lang: Lang) -> str:
     k6 = inputs.meta.k6 or {}
     wall, cpu = k6.get("wall_seconds"), k6.get("cpu_seconds")
     share = f"{cpu / wall:.0%}" if cpu is not None and wall else "-"
+    late50 = analysis.trend_value(inputs, "poll_lateness", "med")
+    late95 = analysis.trend_value(inputs, "poll_lateness", "p(95)")
     return words(
         "machine",
         lang,
+        late50=ms(late50),
+        late95=ms(late95),
         cpu=_num(cpu, 1),
         wall=_num(wall, 1),
         share=share,
         rss=_num(k6.get("max_rss_mb")),
-        app_cpu=_num(found.app_cpu_seconds, 1),
+        busy="-" if k6.get("machine_busy") is None else f"{k6['machine_busy']:.0%}",
+        cores=k6.get("cores", "?"),
     )
 
 
@@ -89,7 +100,7 @@ def _table(crowd: CrowdInputs, found: CrowdFigures, lang: Lang) -> Table:
         ),
         (
             words("sold_out", lang),
-            f"+{_num(found.sold_out_seen_s, 1)} s / +{_num(found.sold_out_server_s, 1)} s",
+            f"{_after(found.sold_out_seen_s)} / {_after(found.sold_out_server_s)}",
         ),
     )
     return Table((words("metric", lang), words("value", lang)), rows)
@@ -145,6 +156,7 @@ def section(inputs: RunInputs, crowd: CrowdInputs, lang: Lang) -> tuple[list[Blo
         opens_at=f"{opens:%Y-%m-%d %H:%M:%S} UTC",
         carriers=crowd.meta.get("carriers", "?"),
         seats=crowd.meta.get("seats", "?"),
+        window=_num(crowd.meta.get("window_seconds")),
     )
     blocks: list[Block] = [
         Heading(2, words("title", lang)),

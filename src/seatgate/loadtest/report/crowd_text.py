@@ -7,19 +7,25 @@ from seatgate.loadtest.report.text import LANGS, Lang
 _WORDS: dict[str, tuple[str, str]] = {
     "title": ("7a. 예매 오픈 러시 (flash crowd)", "7a. Flash crowd at the opening"),
     "intro": (
-        "사용자 {users}명이 예매 오픈({opens_at}) 전후 1분 동안 도착합니다 "
-        "(대부분 오픈 직후 몇 초 안에). "
-        "k6 VU {carriers}개가 각각 여러 사용자를 맡아 안내받은 폴링 간격(±20% 지터)으로 폴링하고, "
-        "입장한 사용자는 좌석을 보고 선점하고 결제합니다. 좌석 {seats}석 (매진되도록 적게).",
-        "{users} users arrive in the minute around the opening ({opens_at}), most in its first "
-        "seconds. {carriers} k6 VUs each carry many users, polling at the advertised interval "
-        "(±20 % jitter); admitted users browse, hold and pay. {seats} seats (few, to sell out).",
+        "사용자 {users}명이 예매 오픈({opens_at}) 전후 {window}초 동안 도착합니다 "
+        "(3분의 1은 오픈 전 사전 대기열, 대부분은 오픈 직후 몇 초 안에). "
+        "k6 VU {carriers}개가 각각 여러 사용자를 맡아, 안내받은 폴링 간격에 "
+        "0–30% 지터를 더해 폴링하고, 입장한 사용자는 좌석을 보고 선점하고 결제합니다. "
+        "좌석 {seats}석 (매진되도록 적게).",
+        "{users} users arrive in the {window} s around the opening ({opens_at}): a third "
+        "in the pre-queue, most in the first seconds after. {carriers} k6 VUs each carry "
+        "many users, polling at the advertised interval plus 0–30 % jitter; admitted users "
+        "browse, hold and pay. {seats} seats (few, to sell out).",
     ),
     "machine": (
         "부하 생성기 비용: k6 CPU {cpu} s / {wall} s (한 코어의 {share}), 최대 RSS {rss} MB. "
-        "앱 프로세스 CPU {app_cpu} s. 2코어 머신에서 k6와 앱이 코어를 나눠 씁니다.",
+        "그동안 머신 전체 코어 {cores}개의 {busy}가 사용 중이었습니다 (앱, k6, 그리고 이 "
+        "머신의 다른 작업). 요청이 계획보다 늦게 나간 정도 (k6가 따라갔는지): "
+        "p50 {late50}, p95 {late95}.",
         "What the load generator cost: k6 CPU {cpu} s over {wall} s ({share} of one core), "
-        "max RSS {rss} MB. The app process: {app_cpu} s CPU. k6 and the app share 2 cores.",
+        "max RSS {rss} MB. Meanwhile {busy} of the machine's {cores} cores were busy (the "
+        "app, k6 and whatever else ran here). How late requests went out against their plan "
+        "(did k6 keep up): p50 {late50}, p95 {late95}.",
     ),
     "metric": ("지표", "Metric"),
     "value": ("값", "Value"),
