@@ -115,7 +115,7 @@ def test_a_buyer_early_for_the_sale_waits_in_the_pre_queue_then_buys(
     expect(page.get_by_role("heading", name="Your seat is held")).to_be_visible(timeout=STEP_MS)
 
 
-def test_the_identity_providers_token_is_taken_from_the_fragment(
+def test_the_identity_providers_token_is_taken_from_the_fragment_and_the_language_switches(
     browser: Browser, sale: Sale
 ) -> None:
     user = httpx.post(f"{sale.base}/api/v1/dev/users", json={}, timeout=10).json()
@@ -123,6 +123,9 @@ def test_the_identity_providers_token_is_taken_from_the_fragment(
     page.goto(f"{sale.base}/?lang=en#token={user['token']}")
     expect(page.locator("#who")).to_have_text(f"User #{user['user_id']}")
     assert "token" not in page.url  # taken out of the address bar (and the history)
+    page.locator("#lang").click()  # the switch redraws the page, header included
+    expect(page.locator("h1")).to_have_text("공연")
+    expect(page.locator("#who")).to_have_text(f"사용자 #{user['user_id']}")
 
     _, title = sale.concert()
     page = browser.new_context(locale="en-US").new_page()

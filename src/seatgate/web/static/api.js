@@ -31,7 +31,7 @@ export function keepToken(token) {
 }
 
 // The server's clock minus ours, from the Date header: countdowns use the server's time.
-export let skewMs = 0;
+let skewMs = 0;
 
 export async function call(path, { method = "GET", body, token, queueToken, key, etag } = {}) {
   const headers = { Accept: "application/json" };

@@ -102,6 +102,9 @@ window.addEventListener("seatgate:signed-out", () => {
 
 views.concerts = concerts;
 views.schedules = schedules;
-installSwitch(document.getElementById("lang"), again);
+installSwitch(document.getElementById("lang"), () => {
+  who();
+  again();
+});
 who();
 go("concerts");

@@ -1,4 +1,5 @@
 // A tiny DOM builder, the notice line and the scene: a view's timers end with the view.
+import { serverNow } from "./api.js";
 import { t } from "./i18n.js";
 
 export function h(tag, attrs = {}, ...children) {
@@ -90,16 +91,10 @@ export function scene() {
 export function countdown(now, node, untilMs, done, format) {
   const tick = () => {
     if (!node.isConnected && node.textContent) return; // the view was drawn again
-    const left = (untilMs - Date.now() - skew()) / 1000;
+    const left = (untilMs - serverNow()) / 1000;
     node.textContent = format(Math.max(0, left));
     if (left <= 0) done();
     else now.after(Math.min(1, left), tick);
   };
   tick();
-}
-
-let skew = () => 0;
-
-export function useClock(serverSkew) {
-  skew = serverSkew;
 }

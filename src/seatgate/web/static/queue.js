@@ -1,11 +1,9 @@
 // The waiting room: place, people ahead, estimated wait, a progress bar, polled at the
 // interval the API advertises; pre-sale, sold out and expired each have their own view.
-import { call, serverNow, skewMs } from "./api.js";
-import { countdown, explain, h, notice, replace, retryable, scene, show, useClock } from "./dom.js";
+import { call, serverNow } from "./api.js";
+import { countdown, explain, h, notice, replace, retryable, scene, show } from "./dom.js";
 import { go, state, views } from "./flow.js";
 import { dateTime, duration, t } from "./i18n.js";
-
-useClock(() => skewMs);
 
 // Without poll_after_seconds (an older server), check every 2 s.
 const DEFAULT_POLL_SECONDS = 2;
