@@ -68,11 +68,11 @@ def paid(reservation_id: int, *, schedule_id: int = 1, amount: int = 1000) -> li
     ]
 
 
-async def direct_stream(resources: Resources) -> str:
+async def direct_stream(resources: Resources, tag: str = "c:0") -> str:
     """The stream outbox the tests append to themselves (any tag will do for the relay),
     registered as the waiting room registers its concerts' streams."""
     prefix = resources.settings.redis_key_prefix
-    stream = outbox.stream_key(prefix, "c:0")
+    stream = outbox.stream_key(prefix, tag)
     await resources.redis.sadd(outbox.registry_key(prefix), stream)
     return stream
 
@@ -83,11 +83,13 @@ async def stream_backlog(resources: Resources) -> int:
     return sum([int(await resources.redis.xlen(name)) for name in names])
 
 
-async def xadd_event(resources: Resources, event: Occurrence, *, key: str | None = None) -> None:
-    """An entry of the stream outbox as the waiting room's scripts append it (any event
-    type will do for the relay), under its own key unless `key` is given."""
+async def xadd_event(
+    resources: Resources, event: Occurrence, *, key: str | None = None, tag: str = "c:0"
+) -> None:
+    """An entry of the stream outbox tagged `tag` as the waiting room's scripts append it
+    (any event type will do for the relay), under its own key unless `key` is given."""
     await resources.redis.xadd(
-        await direct_stream(resources),
+        await direct_stream(resources, tag),
         {
             "topic": event.topic,
             "key": key or event.key,

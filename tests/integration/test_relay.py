@@ -125,6 +125,37 @@ async def test_two_relays_keep_each_keys_order(clean: Resources) -> None:
         assert first_seen == sorted(first_seen), f"key {key!r} out of order"
 
 
+async def test_every_concerts_stream_is_found_and_forwarded_in_key_order(
+    clean: Resources,
+) -> None:
+    """One stream outbox per concert (on a cluster, in different slots and nodes): two
+    relays find each through the registry and keep the order of each key."""
+    resources = isolated(clean)
+    events = [seat_held(n) for n in range(1, 301)]
+
+    async def append() -> None:
+        for index, event in enumerate(events):
+            concert = index % 3
+            await xadd_event(resources, event, key=f"concert:{concert}", tag=f"c:{concert}")
+
+    async with running(Relay(resources, batch_size=17).run, Relay(resources, batch_size=29).run):
+        await append()
+        await eventually(lambda: _stream_empty(resources), what="every stream drained")
+    messages = await asyncio.to_thread(
+        read_messages, resources.settings, [RESERVATIONS_TOPIC], count=300
+    )
+
+    order = {event.envelope.event_id: position for position, event in enumerate(events)}
+    seen: dict[bytes, list[int]] = defaultdict(list)
+    for message in messages:
+        seen[message.key()].append(order[parse_event(message.value())[0].event_id])
+    assert sorted(seen) == [b"concert:0", b"concert:1", b"concert:2"]
+    for key, positions in seen.items():
+        first_seen = list(dict.fromkeys(positions))
+        assert first_seen == sorted(first_seen), f"key {key!r} out of order"
+        assert len(first_seen) == 100
+
+
 async def _stream_empty(resources: Resources) -> bool:
     return await stream_backlog(resources) == 0
 
