@@ -28,6 +28,10 @@ def seatgate_env(settings: Settings, **extra: str) -> dict[str, str]:
             "SEATGATE_REDIS_KEY_PREFIX": settings.redis_key_prefix,
             "SEATGATE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
             "SEATGATE_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+            # One worker unless a test asks for more (`--workers N`, or this variable): the
+            # default is one per core, and tests that count one worker's requests in
+            # flight or read its process-local state would land on either.
+            "SEATGATE_HTTP_WORKERS": "1",
         }
     )
     env.update(extra)

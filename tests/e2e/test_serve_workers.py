@@ -1,5 +1,5 @@
-"""`seatgate serve --with-workers` on a machine of several cores: one API worker per core
-and the background workers (scheduler, relay, consumer) once, in a niced process."""
+"""`seatgate serve --with-workers` with one worker per core (the default) on a machine of
+several: the background workers (scheduler, relay, consumer) run once, in a niced process."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_one_api_worker_per_core_and_the_background_workers_once_niced(
 ) -> None:
     seeded, _ = seed_now(settings, 1, 1, 1)
     concert_id = seeded.schedules[0].concert_id
-    with running_api(settings, "--with-workers") as base:
+    cores = str(min(os.cpu_count() or 1, 64))  # the default (tests/unit/test_settings.py)
+    with running_api(settings, "--with-workers", SEATGATE_HTTP_WORKERS=cores) as base:
         serve = _serve_process(base.rsplit(":", 1)[1])
         niced = [child for child in _spawned(serve) if child.nice() == BACKGROUND_NICENESS]
         api_workers = [child for child in _spawned(serve) if child.nice() == 0]

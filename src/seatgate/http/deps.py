@@ -32,9 +32,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def current_user_id(
-    settings: SettingsDep,
+    request: Request,
     authorization: Annotated[str | None, Header(description="Bearer <user token>")] = None,
 ) -> int:
+    """The caller's user id. Reads the settings itself instead of through `SettingsDep`:
+    every authenticated request solves this, and each dependency level costs FastAPI's
+    solver time per request (ADR 0007)."""
+    settings: Settings = request.app.state.resources.settings
     if not authorization:
         raise Unauthenticated("Authorization: Bearer <user token> is required")
     scheme, _, token = authorization.partition(" ")
