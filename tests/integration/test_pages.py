@@ -64,3 +64,14 @@ async def test_prod_pages_offer_no_demo_user(clean: Resources) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://seatgate.test") as http:
         page = await http.get("/")
     assert 'data-profile="prod"' in page.text  # app.js shows the demo button for local/test only
+
+
+async def test_assets_go_compressed_to_who_accepts_it(client: httpx.AsyncClient) -> None:
+    plain = await client.get("/assets/any/i18n.js", headers={"Accept-Encoding": "identity"})
+    packed = await client.get("/assets/any/i18n.js", headers={"Accept-Encoding": "br, gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.text == plain.text  # httpx decodes it
+    assert "한국어" in plain.text

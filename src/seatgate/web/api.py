@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path
 from fastapi.responses import HTMLResponse, Response
 
 from seatgate.errors import NotFound
@@ -46,16 +46,21 @@ async def operator_page(settings: SettingsDep) -> HTMLResponse:
 
 @router.get("/assets/{version}/{name}")
 async def asset(
-    version: Annotated[str, Path(max_length=64)], name: Annotated[str, Path(max_length=64)]
+    version: Annotated[str, Path(max_length=64)],
+    name: Annotated[str, Path(max_length=64)],
+    accept_encoding: Annotated[str, Header()] = "",
 ) -> Response:
     current = bundle()
     found = current.assets.get(name)
     if found is None:
         raise NotFound(f"No asset {name}")
     # A page of an older release may ask for its version: it gets today's file, uncached.
-    cache_control = IMMUTABLE if version == current.version else "no-cache"
-    return Response(
-        found.body,
-        media_type=found.media_type,
-        headers={"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"},
-    )
+    headers = {
+        "Cache-Control": IMMUTABLE if version == current.version else "no-cache",
+        "X-Content-Type-Options": "nosniff",
+        "Vary": "Accept-Encoding",
+    }
+    if "gzip" in accept_encoding.lower():
+        headers["Content-Encoding"] = "gzip"
+        return Response(found.gzipped, media_type=found.media_type, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
