@@ -35,6 +35,7 @@ def test_a_buyer_waits_in_line_then_pays_for_a_seat(browser: Browser, sale: Sale
     expect(page.locator("#ahead")).to_have_text("0")
     expect(page.locator("progress")).to_be_visible()
     expect(page.locator("#poll")).to_contain_text("Checking every")
+    expect(page.locator("#spoken")).to_have_text("Your place in line: 1")  # aria-live
     for buyer in ahead:
         buyer.leave()
 

@@ -17,6 +17,12 @@ function queue() {
   let first = null; // the first place seen in line: the progress bar's 0 %
   let shown = "";
 
+  // A screen reader hears the place in line when it changes, not every redraw.
+  function speak(text) {
+    const region = document.getElementById("spoken");
+    if (region.textContent !== text) region.textContent = text;
+  }
+
   function draw(mode, ...nodes) {
     (mode === shown ? replace : show)(...nodes);
     shown = mode;
@@ -88,6 +94,7 @@ function queue() {
     } else {
       first = Math.max(first ?? status.position, status.position);
       draw("waiting", ...waiting(status, every));
+      speak(`${t("position")}: ${status.position}`);
     }
     now.after(every, poll);
   }
