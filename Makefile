@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run monitor test test-cluster scale-out test-fast lint format lock bench clean
+.PHONY: help install run monitor test test-cluster scale-out test-fast screenshots lint format lock bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ scale-out: $(STAMP) ## Two APIs (HAProxy), relays, consumers, schedulers on a Re
 test-fast: $(STAMP) ## The inner loop: the suite without the tests marked slow (make test runs them all)
 	$(BIN)/python -m pytest -m "not slow"
 
+screenshots: $(STAMP) ## Every page in Korean and English into docs/screenshots/ (a real Chromium: Debian chromium, fonts-nanum)
+	SEATGATE_TEST_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_screenshots.py
+
 lint: $(STAMP) ## ruff (lint + format check), mypy --strict and the import contracts (.importlinter)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -54,7 +57,8 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
-bench: $(STAMP) ## Benchmarks: queue status-poll cost at 1k, 10k and 100k waiting tokens; outbox relay latency; durable-commit cost of a hold
+bench: $(STAMP) ## The API's hot paths under wrk beside /healthz, the hold beside pgbench's ceiling: one table, into docs/benchmarks.md (BENCH_QUICK=1: a short run); then the queue, relay and durability benchmarks
+	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.queue_poll
 	$(BIN)/python -m benchmarks.relay_latency
 	$(BIN)/python -m benchmarks.commit_durability
