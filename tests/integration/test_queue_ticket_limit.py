@@ -99,3 +99,26 @@ async def test_before_the_opening_no_seat_map_and_no_hold(
     assert_problem(waiting_hold, 403, "SALE_NOT_OPEN")
     assert (status.status, status.position) == ("WAITING", None)
     assert await clean.pool.fetchval("SELECT count(*) FROM reservations") == 0
+
+
+async def test_a_keyed_fifth_hold_is_refused_and_its_refusal_replayed(
+    client: httpx.AsyncClient, clean: Resources
+) -> None:
+    [hall] = await a_hall(clean, seats=6)
+    [guest] = await admitted_guests(clean, hall.concert_id, 1)
+    limit = clean.settings.max_tickets_per_user
+    for seat in range(limit):
+        assert (await try_hold(client, guest, hall, seat)).status_code == 201
+
+    body = {"schedule_id": hall.schedule_id, "seat_id": hall.seat_ids[limit]}
+    headers = {**guest.headers(), "Idempotency-Key": "fifth-ticket"}
+    first = await client.post("/api/v1/reservations", json=body, headers=headers)
+    again = await client.post("/api/v1/reservations", json=body, headers=headers)
+
+    assert_problem(first, 409, "TICKET_LIMIT_REACHED")
+    assert_problem(again, 409, "TICKET_LIMIT_REACHED")
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    counted = await clean.pool.fetchval(
+        "SELECT tickets FROM ticket_counts WHERE user_id = $1", guest.user_id
+    )
+    assert counted == limit
