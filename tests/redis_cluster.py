@@ -155,11 +155,14 @@ def _wait_answering(port: int) -> None:
 
 def main() -> None:
     first = int(sys.argv[1]) if len(sys.argv) > 1 else 7101
+    # SIGTERM ends like Ctrl-C: the context below stops the nodes. (Blocking the signals
+    # instead would be inherited by the redis-servers, which then ignore SIGTERM.)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with redis_cluster([first + index for index in range(NODES)]) as cluster:
         print(f"Redis Cluster up: {cluster.url} (nodes {cluster.ports}); Ctrl-C stops it")
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
 
 
 if __name__ == "__main__":
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     main()
