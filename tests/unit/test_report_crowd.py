@@ -194,7 +194,7 @@ def test_the_figures_come_from_the_points_the_lines_and_the_apps_metrics(tmp_pat
     assert found.sold_out_server_s == pytest.approx(4.2)
     assert found.sold_out_seen_s == pytest.approx(8.0)
     last = found.curve[-1]
-    assert (last.arrived, last.admitted, last.waiting) == (15, 3, 0)
+    assert (last.second, last.arrived, last.admitted, last.waiting) == (8, 15, 3, 11)
 
 
 @pytest.mark.parametrize(("lang", "verdict"), [("ko", "✅ 공개된 시드로"), ("en", "✅ The order")])

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 class CrowdProfile:
     """The minute around the opening: a pre-queue before it, a spike, a tail."""
 
-    # What one API process on this 2-core machine keeps up with (docs/reports/
-    # 2026-11-25-flash-crowd); `--crowd 20000` is the issue's crowd and shows where it breaks.
+    # What `make run` on this 2-core machine answers on the profile's schedule (k6 3 ms
+    # behind its plan); `--crowd 20000`, the issue's crowd, saturates the cores and the
+    # spike stretches over ~35 s (docs/reports/2026-11-25-flash-crowd/README.md).
     users: int = 4_000
     prequeue_seconds: float = 20.0  # the first users arrive this long before the opening
     prequeue_share: float = 0.30

@@ -34,7 +34,7 @@ class CurvePoint:
     second: int  # from the opening
     arrived: int  # cumulative
     admitted: int  # cumulative, as the users saw it (first ACTIVE answer)
-    waiting: int  # arrived, not admitted, not yet ended
+    waiting: int  # in line: arrived, not admitted, not yet ended (SOLD_OUT included)
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ def _curve(crowd: CrowdInputs) -> tuple[CurvePoint, ...]:
         u.ended_ms for u in crowd.users if u.arrived_ms is not None and u.admitted_ms is None
     )
     first = (came[0] - opens) // 1000
-    last = (max(u.ended_ms for u in crowd.users) - opens) // 1000 + 1
+    # up to the second before the last user ended: at the run's end everyone stops at once
+    last = (max(u.ended_ms for u in crowd.users) - opens) // 1000 - 1
     points = []
     for second in range(first, last + 1, CURVE_STEP_S):
         at = opens + second * 1000

@@ -118,7 +118,7 @@ def _curve(found: CrowdFigures, lang: Lang) -> list[Block]:
     )
     title = words("curve", lang)
     svg = line_chart(title, words("curve_x", lang, opening=-start), xs, series)
-    return [Image(title, CURVE_FILE, svg)]
+    return [Image(title, CURVE_FILE, svg), Paragraph(words("curve_note", lang))]
 
 
 def _mark(ok: bool) -> str:

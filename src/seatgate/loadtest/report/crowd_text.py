@@ -62,14 +62,20 @@ _WORDS: dict[str, tuple[str, str]] = {
         "매진까지 (오픈 후: 사용자가 처음 본 시각 / 앱 게이지)",
         "Sold out after the opening (first seen by a user / app gauge)",
     ),
-    "curve": ("입장 곡선 (명, 오픈 기준 초)", "Admission curve (users, seconds)"),
+    "curve": ("입장 곡선 (명)", "Admission curve (users)"),
+    "curve_note": (
+        "도착 누적, 입장(ACTIVE를 본) 누적, 그리고 줄에 남은 사람(WAITING 또는 SOLD_OUT: "
+        "매진 뒤에도 취소표를 기다리며 폴링) — 사용자들이 본 대로.",
+        "Arrived, admitted (saw ACTIVE) and still in line (WAITING or SOLD_OUT: after the sell-out "
+        "users keep polling for a lapsed hold), as the users saw it.",
+    ),
     "curve_x": (
         "첫 도착 이후 경과 초 (오픈: +{opening}초)",
         "seconds since the first arrival (opening at +{opening} s)",
     ),
     "arrived": ("도착 누적", "arrived"),
     "admitted": ("입장 누적", "admitted"),
-    "waiting": ("대기 중", "waiting"),
+    "waiting": ("줄에 남음", "in line"),
     "fairness": (
         "공정성 검증 (공개된 시드로 셔플 재계산)",
         "Fairness check (the shuffle recomputed from the revealed seed)",
