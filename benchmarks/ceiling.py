@@ -1,8 +1,7 @@
 """What PostgreSQL itself can do, measured with pgbench on the server the API uses:
 
-- the project's hold as the API runs it: the reservation id drawn (`NEXT_ID_SQL`), then
-  `HOLD_SQL` on seatgate's own schema, taken from `reservations.repository` so the two
-  never differ;
+- the project's hold as the API runs it: `HOLD_SQL` (which draws the reservation id) on
+  seatgate's own schema, taken from `reservations.repository` so the two never differ;
 - a minimal reference: the same operation (guarded seat update + reservation + outbox
   row in one statement) on three tables with one index each.
 
@@ -75,29 +74,26 @@ def project_script(
     stride: int,
     envelope: str,
 ) -> str:
-    """HOLD_SQL with pgbench variables for its parameters, after NEXT_ID_SQL as the API
-    draws the id (two round trips, as in the API)."""
+    """HOLD_SQL with pgbench variables for its parameters."""
     params = {
-        1: ":rid::bigint",
-        2: ":seat::bigint",
-        3: ":schedule::bigint",
-        4: f"({user_id} + :client_id)::bigint",  # a user per client: their own ticket count
-        5: f"{concert_id}::bigint",
-        6: "3600::float8",
-        7: "ARRAY[gen_random_uuid()]",
-        8: "ARRAY['seatgate.reservations.v1']",
-        9: "ARRAY['seat:']",
-        10: "ARRAY['seat_id']",
-        11: "ARRAY['SeatHeld']",
-        12: f"ARRAY[{_literal(envelope)}::jsonb]",
-        13: "1000000000",  # the ticket limit: one pgbench client holds thousands of seats
+        1: ":seat::bigint",
+        2: ":schedule::bigint",
+        3: f"({user_id} + :client_id)::bigint",  # a user per client: their own ticket count
+        4: f"{concert_id}::bigint",
+        5: "3600::float8",
+        6: "ARRAY[gen_random_uuid()]",
+        7: "ARRAY['seatgate.reservations.v1']",
+        8: "ARRAY['seat:']",
+        9: "ARRAY['seat_id']",
+        10: "ARRAY['SeatHeld']",
+        11: f"ARRAY[{_literal(envelope)}::jsonb]",
+        12: "1000000000",  # the ticket limit: one pgbench client holds thousands of seats
     }
     hold = re.sub(r"\$(\d+)(::\w+(\[\])?)?", lambda m: params[int(m.group(1))], repository.HOLD_SQL)
     lines = [
         "\\set n :n + 1",
         f"\\set seat {first_seat} + :client_id * {stride} + :n",
         f"\\set schedule {first_schedule} + (:seat - {first_seat}) / {seats_per_schedule}",
-        repository.NEXT_ID_SQL.strip() + " AS rid \\gset",
         " ".join(hold.split()) + ";",
     ]
     return "\n".join(lines) + "\n"

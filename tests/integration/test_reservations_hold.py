@@ -52,8 +52,16 @@ async def test_hold_answers_the_reservation_and_records_seat_held(
     [(key, event)] = await outbox(clean, "SeatHeld")
     assert key == f"seat:{seat_id}"
     assert event.aggregate_id == str(held["reservation_id"])
+    assert event.data["reservation_id"] == held["reservation_id"]
     assert event.data["price"] == held["price"]
     assert event.data["user_id"] == guest.user_id
+    # The statement drew the reservation id and the event's id: one id, row and envelope.
+    stored = await clean.pool.fetchrow(
+        "SELECT event_id, envelope ->> 'event_id' AS written FROM outbox"
+        " WHERE event_type = 'SeatHeld'"
+    )
+    assert stored is not None
+    assert str(stored["event_id"]) == stored["written"] == str(event.event_id)
 
 
 async def test_200_users_racing_for_50_seats_get_50_holds_and_150_conflicts(

@@ -34,24 +34,42 @@ def columns(events: Sequence[Occurrence]) -> tuple[list[object], ...]:
     )
 
 
-def insert_sql(*, first_param: int = 1, rows: str = "", fill: str = "'{}'::jsonb") -> str:
+def insert_sql(
+    *,
+    first_param: int = 1,
+    rows: str = "",
+    fill: str = "'{}'::jsonb",
+    aggregate: str | None = None,
+) -> str:
     """The outbox INSERT of the events in `columns(...)`, bound from `$first_param` on.
 
     `fill` is a jsonb object of the data fields the statement itself decides, over `rows`
     (its FROM items, e.g. "reservation r"): no row there, no event. The Kafka key is the
     event type's rule applied to the completed data, so it may depend on a filled field.
+
+    `aggregate`: when the statement draws the aggregate's id itself (the hold draws the
+    reservation id), its expression over `rows`. It becomes the envelope's aggregate_id
+    (`fill` puts it in the data), and the event gets a new random event_id: a fact about
+    an id the statement has just drawn cannot have been written before, so there is
+    nothing for a deterministic id to dedupe against.
     """
     params = ", ".join(
         f"${first_param + index}::{kind}[]"
         for index, kind in enumerate(("uuid", "text", "text", "text", "text", "jsonb"))
     )
     sources = f"{rows}, " if rows else ""
+    event_id, envelope, drawn = "e.event_id", "jsonb_set(e.envelope, '{data}', d.data)", ""
+    if aggregate is not None:
+        event_id = "a.event_id"
+        envelope += " || jsonb_build_object('event_id', a.event_id, 'aggregate_id', a.id)"
+        drawn = f""",
+         LATERAL (SELECT gen_random_uuid() AS event_id, ({aggregate})::text AS id) a"""
     return f"""INSERT INTO outbox (event_id, topic, key, event_type, envelope)
-    SELECT e.event_id, e.topic, e.key_prefix || (d.data ->> e.key_field), e.event_type,
-           jsonb_set(e.envelope, '{{data}}', d.data)
+    SELECT {event_id}, e.topic, e.key_prefix || (d.data ->> e.key_field), e.event_type,
+           {envelope}
     FROM {sources}unnest({params})
              AS e(event_id, topic, key_prefix, key_field, event_type, envelope),
-         LATERAL (SELECT (e.envelope -> 'data') || {fill} AS data) d
+         LATERAL (SELECT (e.envelope -> 'data') || {fill} AS data) d{drawn}
     ON CONFLICT (event_id) DO NOTHING"""  # noqa: S608 - from the repositories' constants
 
 

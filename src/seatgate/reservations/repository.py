@@ -15,42 +15,45 @@ from seatgate.db.executor import Executor
 from seatgate.messaging import outbox
 from seatgate.messaging.envelope import Occurrence
 
-NEXT_ID_SQL = "SELECT nextval(pg_get_serial_sequence('reservations', 'id'))"
-
-# The SeatHeld row, completed with the price and expiry the hold statement decides.
+# The SeatHeld row, completed with the reservation id, price and expiry the hold
+# statement decides (its event_id is drawn there too: outbox.insert_sql's `aggregate`).
 SEAT_HELD_OUTBOX = outbox.insert_sql(
-    first_param=7,
+    first_param=6,
     rows="reservation r",
-    fill="jsonb_build_object('price', r.price, 'expires_at', r.expires_at)",
+    fill="jsonb_build_object('reservation_id', r.id, 'price', r.price, 'expires_at', r.expires_at)",
+    aggregate="r.id",
 )
 
-# One statement, so one transaction and one round trip: guarded seat update, the
-# reservation, and its SeatHeld outbox row. Only what decides the hold is read: each
-# parameter is compared with one row found by its primary key, so PostgreSQL keeps one
-# generic plan for it instead of planning every execution (a join to reservations here
-# made the generic plan a scan, and every hold paid ~1 ms of planning: ADR 0007). Why a
-# hold was refused is read only then (SEAT_STATE_SQL). Before the concert's sale opens
-# the guard refuses too. The user's ticket count for the concert (ticket_counts) goes up
+# One statement, so one transaction and one round trip: guarded seat update (which draws
+# the reservation id, only for a hold that is made), the reservation, and its SeatHeld
+# outbox row. Only what decides the hold is read: each parameter is compared with one
+# row found by its primary key, so PostgreSQL keeps one generic plan for it instead of
+# planning every execution (a join to reservations here made the generic plan a scan,
+# and every hold paid ~1 ms of planning: ADR 0007). Why a hold was refused is read only
+# then (SEAT_STATE_SQL). Before the concert's sale opens the guard refuses too. The
+# user's ticket count for the concert (ticket_counts) goes up
 # in the same statement: its CHECK against the limit written with it fails the whole
 # statement past the limit, and a concurrent hold of the same user waits on that row and
 # re-checks against the first one's count (migration 0005).
 HOLD_SQL = f"""
 WITH held AS (
-    UPDATE seats s SET status = 'HELD', reservation_id = $1
-    WHERE s.id = $2 AND s.schedule_id = $3 AND s.status = 'AVAILABLE'
-      AND (SELECT sc.concert_id FROM schedules sc WHERE sc.id = $3) = $5
-      AND NOT EXISTS (SELECT 1 FROM concerts c WHERE c.id = $5 AND c.sale_opens_at > now())
-    RETURNING s.id, s.price
+    UPDATE seats s
+    SET status = 'HELD', reservation_id = nextval(pg_get_serial_sequence('reservations', 'id'))
+    WHERE s.id = $1 AND s.schedule_id = $2 AND s.status = 'AVAILABLE'
+      AND (SELECT sc.concert_id FROM schedules sc WHERE sc.id = $2) = $4
+      AND NOT EXISTS (SELECT 1 FROM concerts c WHERE c.id = $4 AND c.sale_opens_at > now())
+    RETURNING s.id, s.price, s.reservation_id
 ), counted AS (
     INSERT INTO ticket_counts AS t (user_id, concert_id, tickets, max_tickets)
-    SELECT $4, $5, 1, $13 FROM held
+    SELECT $3, $4, 1, $12 FROM held
     ON CONFLICT (user_id, concert_id) DO UPDATE
     SET tickets = t.tickets + 1, max_tickets = excluded.max_tickets
 ), reservation AS (
     INSERT INTO reservations
         (id, user_id, seat_id, schedule_id, concert_id, price, status, expires_at)
     OVERRIDING SYSTEM VALUE
-    SELECT $1, $4, h.id, $3, $5, h.price, 'HELD', now() + make_interval(secs => $6)
+    SELECT h.reservation_id, $3, h.id, $2, $4, h.price, 'HELD',
+           now() + make_interval(secs => $5)
     FROM held h
     RETURNING id, price, expires_at
 ), event AS (
@@ -155,14 +158,9 @@ class PaymentState(NamedTuple):
     lapsed: bool
 
 
-async def next_reservation_id(conn: Executor) -> int:
-    return int(await conn.fetchval(NEXT_ID_SQL))
-
-
 async def hold(
     conn: Executor,
     *,
-    reservation_id: int,
     seat_id: int,
     schedule_id: int,
     user_id: int,
@@ -175,7 +173,6 @@ async def hold(
     seat, or a seat that is not AVAILABLE (`seat_state` tells which)."""
     row = await conn.fetchrow(
         HOLD_SQL,
-        reservation_id,
         seat_id,
         schedule_id,
         user_id,

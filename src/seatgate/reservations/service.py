@@ -34,6 +34,9 @@ from seatgate.reservations.schemas import HeldSeat, Reservation
 from seatgate.settings import Settings
 
 EXPIRY_BATCH = 500
+# The reservation id of a hold's event before the hold statement draws the real one
+# (one round trip fewer per hold than drawing it first: ADR 0007).
+DRAWN_BY_THE_STATEMENT = 0
 
 # A connection that can open a transaction: a unit of work's, or one checked out for a hold.
 Connection = asyncpg.Connection | PoolConnectionProxy
@@ -110,7 +113,7 @@ async def _hold(
 ) -> HeldSeat:
     for attempt in range(2):
         reservation = ReservationEvent(
-            reservation_id=await repository.next_reservation_id(conn),
+            reservation_id=DRAWN_BY_THE_STATEMENT,
             user_id=user_id,
             seat_id=seat_id,
             schedule_id=schedule_id,
@@ -153,14 +156,14 @@ async def _try_hold(
     try:
         return await repository.hold(
             conn,
-            reservation_id=reservation.reservation_id,
             seat_id=reservation.seat_id,
             schedule_id=reservation.schedule_id,
             user_id=reservation.user_id,
             concert_id=reservation.concert_id,
             ttl_seconds=float(settings.hold_ttl_seconds),
             max_tickets=settings.max_tickets_per_user,
-            # The statement decides the price and the expiry, and fills them in.
+            # The statement draws the reservation id, decides the price and the expiry,
+            # and fills them (and a new event_id) in.
             event=SeatHeld.partial(reservation, fact=held),
         )
     except asyncpg.UniqueViolationError:
