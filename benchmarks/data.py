@@ -50,12 +50,29 @@ async def add_schedule(resources: Resources, *, seats: int) -> int:
 
 
 async def grow_seats(resources: Resources, *, total: int) -> int:
-    """Seats of other concerts until the table holds `total`; returns the count."""
-    have = int(await resources.pool.fetchval("SELECT count(*) FROM seats"))
-    if have < total:
-        concerts = -(-(total - have) // 100_000) + 1  # concert 1 is seeded already
-        await seed(resources.pool, concerts=concerts, schedules=1, seats=100_000)
-    return int(await resources.pool.fetchval("SELECT count(*) FROM seats"))
+    """Seats of concerts of their own until the table holds `total`; returns the count.
+    (Through `seed` they would land in concert 1's schedules, which the rows read.)"""
+    pool = resources.pool
+    have = int(await pool.fetchval("SELECT count(*) FROM seats"))
+    while have < total:
+        concert = await pool.fetchval(
+            "INSERT INTO concerts (title) VALUES ('bench filler ' || gen_random_uuid()) "
+            "RETURNING id"
+        )
+        schedule = await pool.fetchval(
+            "INSERT INTO schedules (concert_id, starts_at) VALUES ($1, now()) RETURNING id",
+            concert,
+        )
+        count = min(100_000, total - have)
+        await pool.execute(
+            "INSERT INTO seats (schedule_id, number, price) "
+            "SELECT $1, n, 90000 FROM generate_series(1, $2::int) AS n",
+            schedule,
+            count,
+        )
+        have += count
+    await pool.execute("ANALYZE seats")
+    return have
 
 
 async def issue_tokens(resources: Resources, user_ids: list[int]) -> list[str]:
