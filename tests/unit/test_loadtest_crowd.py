@@ -8,9 +8,10 @@ import os
 import subprocess
 from pathlib import Path
 
+from seatgate.loadtest.cli import default_duration
 from seatgate.loadtest.crowd import CrowdProfile, arrivals, share_between
 from seatgate.loadtest.runner import locate_k6
-from seatgate.loadtest.scenarios import SCENARIOS, scripts_dir
+from seatgate.loadtest.scenarios import SCENARIOS, scripts_dir, seconds
 
 
 def test_most_of_the_crowd_arrives_in_the_first_seconds_after_the_opening() -> None:
@@ -60,3 +61,13 @@ def test_k6_reads_a_bounded_number_of_carriers_and_the_reports_thresholds(tmp_pa
     assert set(options["thresholds"]) == {
         "http_req_duration", "http_req_failed", "reservation_success", "token_success",
     }  # fmt: skip
+
+
+def test_a_crowd_runs_long_enough_for_its_last_leavers_to_idle_out() -> None:
+    scenario = SCENARIOS["flash-crowd"]
+    assert default_duration(scenario, 60) == scenario.duration == "170s"
+    profile = CrowdProfile.around(1000, 240)
+    last_leaver_s = profile.prequeue_seconds + profile.tail_seconds + profile.leave_after_seconds[1]
+    idle_window_s = 60
+    assert seconds(default_duration(scenario, 240)) > last_leaver_s + idle_window_s
+    assert default_duration(SCENARIOS["smoke"], 240) == "20s"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from seatgate.commands import Commands, add_command, command_settings
 from seatgate.loadtest.crowd import CrowdProfile
 from seatgate.loadtest.runner import RunPlan, RunRefused, run
-from seatgate.loadtest.scenarios import SCENARIOS, valid_duration
+from seatgate.loadtest.scenarios import SCENARIOS, Scenario, valid_duration
 from seatgate.startup import fail
 
 MAX_VUS = 5000
@@ -57,10 +58,18 @@ def register(commands: Commands) -> None:
     )
 
 
+def default_duration(scenario: Scenario, window_seconds: float) -> str:
+    """A crowd's run covers its lead-in, the window, the last leavers' patience and the
+    app's idle window (60 s) after it, so the leavers are counted: 170 s for 60 s."""
+    if not scenario.crowd:
+        return scenario.duration
+    return f"{math.ceil(window_seconds * 4 / 3 + 90)}s"
+
+
 def cmd_loadtest(args: argparse.Namespace) -> int:
     settings = command_settings(args, find_dev_stack=True)
     scenario = SCENARIOS[args.scenario]
-    duration = args.duration or scenario.duration
+    duration = args.duration or default_duration(scenario, args.window)
     if not valid_duration(duration):
         fail(f"--duration={duration} is not a duration; fix: pass e.g. 20s, 5m or 1h")
     vus = args.vus or scenario.vus
