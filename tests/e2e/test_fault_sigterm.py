@@ -100,6 +100,8 @@ def test_sigterm_under_load_finishes_what_it_took_and_loses_nothing(
         settings,
         SEATGATE_DATABASE_URL=database,
         SEATGATE_ADMISSION_RATE_PER_SECOND="100",
+        # 16 buyers make 150+ holds: the per-user ticket limit is lifted.
+        SEATGATE_MAX_TICKETS_PER_USER="1000",
         SEATGATE_KAFKA_TOPIC_PREFIX=f"term{uuid.uuid4().hex[:8]}.",
     )
     server = subprocess.Popen(

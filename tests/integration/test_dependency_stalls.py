@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from seatgate.main import create_app
+from seatgate.queue.recent import RECENT
 from seatgate.resources import Resources
 from seatgate.settings import Settings
 from tests import fault_checks
@@ -121,6 +122,9 @@ async def test_a_stalled_redis_answers_503_at_once_and_heals(world: World, own: 
         "GET seats": reads(world)["GET seats"],
         "POST reservation": hold(world, world.guests[2], 0),
     }
+    # The poll interval this process advertised has passed: the poll must read Redis (a
+    # poll sooner than that is answered from the last status, with no Redis at all).
+    RECENT.forget(world.guests[0].queue_token)
     with own.frozen(own.redis):
         answers = await all_at_once(world.http, calls, copies=COPIES, deadline=ANSWER_DEADLINE)
         report("Redis stalled", answers)
