@@ -64,7 +64,7 @@ class Table:
             lines += [
                 f"| pgbench, minimal schema (one statement, {CLIENTS} clients) "
                 f"| {self.minimal.rate:,.0f} | | | | {self.minimal.failed} | 1.00× |",
-                f"| pgbench, seatgate's hold (id draw + HOLD_SQL, {CLIENTS} clients) "
+                f"| pgbench, seatgate's hold (HOLD_SQL, {CLIENTS} clients) "
                 f"| {self.project.rate:,.0f} | | | | {self.project.failed} "
                 f"| {self.project.rate / self.minimal.rate:.2f}× minimal |",
             ]
