@@ -28,6 +28,7 @@ PR_SET_PDEATHSIG = 1
 
 def app_factory() -> FastAPI:
     """Entry point of each uvicorn worker process; settings come from the environment."""
+    _die_with_parent()
     configure_logging()
     return create_app(get_settings())
 
@@ -109,7 +110,8 @@ def _run_background() -> None:
 
 
 def _die_with_parent() -> None:
-    """A serve killed with SIGKILL must not leave its background process behind (Linux)."""
+    """A serve killed with SIGKILL must not leave its API workers or its background
+    process behind, holding the port and the database (Linux)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

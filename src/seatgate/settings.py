@@ -144,7 +144,9 @@ class Settings(BaseSettings):
     )
 
     # --- database -------------------------------------------------------------------------
-    db_pool_size: int = Field(default=20, description="asyncpg connections per process.")
+    # 16, not 20: with one API worker per core, 2 cores' workers and the 3 side processes
+    # fit a stock PostgreSQL's max_connections of 100 (16 x 5 = 80 of 97); doctor checks it.
+    db_pool_size: int = Field(default=16, description="asyncpg connections per process.")
     db_statement_timeout_ms: int = Field(default=5000, ge=100)
 
     # --- identity -------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def _pool_size_seen_in(directory: Path, **env: str) -> str:
 def test_a_dotenv_is_read_unless_seatgate_env_file_is_empty(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SEATGATE_DB_POOL_SIZE=33\n")
     (tmp_path / "other.env").write_text("SEATGATE_DB_POOL_SIZE=44\n")
-    assert _pool_size_seen_in(tmp_path) == "20"  # clean_env() names no file: the suite's rule
+    assert _pool_size_seen_in(tmp_path) == "16"  # clean_env() names no file: the suite's rule
     assert _pool_size_seen_in(tmp_path, SEATGATE_ENV_FILE=".env") == "33"
     assert _pool_size_seen_in(tmp_path, SEATGATE_ENV_FILE="other.env") == "44"
 
@@ -142,7 +142,7 @@ def test_the_suite_itself_reads_no_dotenv_and_no_outer_settings(
     (tmp_path / ".env").write_text("SEATGATE_DB_POOL_SIZE=3\nSEATGATE_PROFILE=prod\n")
     monkeypatch.chdir(tmp_path)
     loaded = load_settings()
-    assert (loaded.db_pool_size, loaded.profile) == (20, "local")
+    assert (loaded.db_pool_size, loaded.profile) == (16, "local")
 
 
 def test_reads_the_contract_names_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
