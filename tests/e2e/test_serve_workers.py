@@ -3,8 +3,10 @@ several: the background workers (scheduler, relay, consumer) run once, in a nice
 
 from __future__ import annotations
 
+import asyncio
 import os
 
+import asyncpg
 import httpx
 import psutil
 import pytest
@@ -14,6 +16,15 @@ from seatgate.serving import BACKGROUND_NICENESS
 from seatgate.settings import Settings
 from tests.api_process import running_api
 from tests.conditions import wait_until
+
+
+async def _concerts(settings: Settings) -> int:
+    assert settings.database_url is not None
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM concerts"))
+    finally:
+        await conn.close()
 
 
 def _serve_process(port: str) -> psutil.Process:
@@ -32,8 +43,11 @@ def _spawned(serve: psutil.Process) -> list[psutil.Process]:
 def test_one_api_worker_per_core_and_the_background_workers_once_niced(
     settings: Settings,
 ) -> None:
-    seeded, _ = seed_now(settings, 1, 1, 1)
-    concert_id = seeded.schedules[0].concert_id
+    # A concert of its own: the suite's earlier tests may have sold concert 1's seats, and
+    # a concert with nothing left to sell admits nobody (SOLD_OUT).
+    concert_number = asyncio.run(_concerts(settings)) + 1
+    seeded, _ = seed_now(settings, concert_number, 1, 5)
+    concert_id = max(schedule.concert_id for schedule in seeded.schedules)
     cores = str(min(os.cpu_count() or 1, 64))  # the default (tests/unit/test_settings.py)
     with running_api(settings, "--with-workers", SEATGATE_HTTP_WORKERS=cores) as base:
         serve = _serve_process(base.rsplit(":", 1)[1])
