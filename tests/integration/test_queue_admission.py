@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 
+from seatgate.observability import metrics
 from seatgate.queue import admission, service
 from seatgate.queue.schemas import QueueStatus
 from seatgate.resources import Resources
@@ -104,13 +105,16 @@ async def test_idle_waiters_expire_and_stop_counting(clean: Resources) -> None:
     line = await line_up(queue, concert_id, people[:3])
     await service.poll(queue, token=line[1].token, user_id=people[1].user_id, now=T0 + 20)
 
+    abandoned_before = metrics.queue_abandoned_total._value.get()
     expired = await admission.expire(queue, now=T0 + 31)
+    abandoned = metrics.queue_abandoned_total._value.get() - abandoned_before
     newcomer, _ = await service.issue_token(
         queue, user_id=people[3].user_id, concert_id=concert_id, now=T0 + 31
     )
     stayer = await service.poll(queue, token=line[1].token, user_id=people[1].user_id, now=T0 + 31)
 
     assert expired == 2
+    assert abandoned == 2  # the two who stopped polling left the line
     assert (stayer.status, stayer.position) == ("WAITING", 1)
     assert newcomer.position == 2
     assert await statuses(queue, people[:3], line, now=T0 + 31) == ["EXPIRED", "WAITING", "EXPIRED"]
