@@ -39,8 +39,15 @@ SCHEDULES = 2
 SEATS_PER_SCHEDULE = 50_000
 
 
+BUYERS = 100
+
+
 async def _round(
-    settings: Settings, mode: str, clients: int, seats: Iterator[tuple[int, int]], user_id: int
+    settings: Settings,
+    mode: str,
+    clients: int,
+    seats: Iterator[tuple[int, int]],
+    users: Iterator[int],
 ) -> tuple[float, list[float]]:
     pool = await create_pool(
         settings,
@@ -58,7 +65,7 @@ async def _round(
             await hold_seat(
                 pool,
                 settings,
-                user_id=user_id,
+                user_id=next(users),
                 schedule_id=schedule_id,
                 seat_id=seat_id,
                 token_concert_id=1,
@@ -77,7 +84,8 @@ async def measure(settings: Settings) -> None:
     pool = await create_pool(settings, min_size=1)
     try:
         result = await seed(pool, concerts=1, schedules=SCHEDULES, seats=SEATS_PER_SCHEDULE)
-        user = await create_user(pool, settings)
+        # Holds spread over many users: each may hold only max_tickets_per_user per concert.
+        buyers = [(await create_user(pool, settings)).user_id for _ in range(BUYERS)]
     finally:
         await pool.close()
     seats = itertools.chain.from_iterable(
@@ -85,13 +93,14 @@ async def measure(settings: Settings) -> None:
         for s in result.schedules
         if s.first_seat_id is not None and s.last_seat_id is not None
     )
+    users = itertools.cycle(buyers)
     print(f"seat hold, {SECONDS:g} s per round, rounds {'/'.join(ORDER)}:")
     print(f"{'clients':>8} {'commit':>7} {'holds/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for clients in CONCURRENCIES:
         rates: dict[str, list[float]] = {"on": [], "off": []}
         latencies: dict[str, list[float]] = {"on": [], "off": []}
         for mode in ORDER:
-            rate, taken = await _round(settings, mode, clients, seats, user.user_id)
+            rate, taken = await _round(settings, mode, clients, seats, users)
             rates[mode].append(rate)
             latencies[mode] += taken
         for mode in ("off", "on"):
@@ -105,7 +114,7 @@ async def measure(settings: Settings) -> None:
 
 
 def main() -> int:
-    with bench_settings(hold_ttl_seconds=3600) as settings:
+    with bench_settings(hold_ttl_seconds=3600, max_tickets_per_user=1000) as settings:
         asyncio.run(measure(settings))
     return 0
 
